@@ -1,0 +1,40 @@
+# Two commands on a fresh clone: `make run` and `make test`.
+# SQLite by default; PostgreSQL when DATABASE_URL is set.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint format migrate seed clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# `make run` is for trying the portal on this machine: DEBUG stays off (as in production)
+# unless you set it, so a local secret key is supplied here when none is set.
+run: export SECRET_KEY ?= local-run-$(shell hostname)-not-for-production-use-0123456789
+run: export ALLOWED_HOSTS ?= localhost,127.0.0.1
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0 \
+		$(BIN)/gunicorn --config disdukcapil/gunicorn.conf.py disdukcapil.wsgi
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SECRET_KEY=makemigrations-check DEBUG=0 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DistributionConfig(AppConfig):
+    name = "distribution"
+    verbose_name = _("Blanko, cetak dan distribusi")

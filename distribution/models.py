@@ -1,0 +1,384 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from receipts.models import Kecamatan, Kelurahan, Receipt
+
+
+class BlankBatch(models.Model):
+    """A delivery of blank cards from Ditjen Dukcapil.
+
+    ``used`` counts blanks carrying a card (allocated or printed), ``spoiled`` the misprints.
+    Both are kept by distribution.services under a row lock; the database refuses any update
+    that would make them exceed the quantity delivered.
+    """
+
+    reference = models.CharField(_("nomor surat/referensi"), max_length=100, unique=True)
+    quantity = models.PositiveIntegerField(_("jumlah blanko"))
+    received_on = models.DateField(_("tanggal diterima"))
+    used = models.PositiveIntegerField(_("terpakai"), default=0, editable=False)
+    spoiled = models.PositiveIntegerField(_("rusak"), default=0, editable=False)
+    note = models.CharField(_("catatan"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("dicatat"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("batch blanko")
+        verbose_name_plural = _("batch blanko")
+        ordering = ["received_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="blankbatch_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(used__gte=0) & Q(spoiled__gte=0), name="blankbatch_counts_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(used__lte=F("quantity") - F("spoiled")),
+                name="blankbatch_within_quantity",
+                violation_error_message=_("Blanko terpakai + rusak melebihi jumlah batch."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def left(self) -> int:
+        return self.quantity - self.used - self.spoiled
+
+
+class PrintRun(models.Model):
+    """A batch of receipts allocated to blanks and sent to the printer together."""
+
+    class State(models.TextChoices):
+        ALLOCATED = "allocated", _("Dialokasikan, belum dicetak")
+        PRINTED = "printed", _("Sudah dicetak")
+
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="print_runs",
+        verbose_name=_("kecamatan"),
+        help_text=_("Kosong berarti semua kecamatan."),
+    )
+    requested = models.PositiveIntegerField(_("jumlah diminta"))
+    allocated = models.PositiveIntegerField(_("jumlah dialokasikan"), default=0)
+    cutoff_date = models.DateField(_("batas tanggal resi"))
+    state = models.CharField(
+        _("keadaan"), max_length=10, choices=State.choices, default=State.ALLOCATED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("oleh")
+    )
+    created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
+    printed_at = models.DateTimeField(_("dicetak"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("proses cetak")
+        verbose_name_plural = _("proses cetak")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested__gt=0), name="printrun_requested_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Cetak #%(id)s") % {"id": self.pk}
+
+
+class Card(models.Model):
+    """One print attempt: a blank from a batch, carrying one receipt's card.
+
+    Every attempt is kept, spoiled ones included, so each blank can be accounted for.
+    """
+
+    class Outcome(models.TextChoices):
+        QUEUED = "queued", _("Menunggu cetak")
+        PRINTED = "printed", _("Tercetak")
+        SPOILED = "spoiled", _("Rusak/salah cetak")
+
+    serial = models.CharField(_("nomor seri kartu"), max_length=32, unique=True)
+    receipt = models.ForeignKey(
+        Receipt, on_delete=models.PROTECT, related_name="cards", verbose_name=_("resi")
+    )
+    print_run = models.ForeignKey(
+        PrintRun, on_delete=models.PROTECT, related_name="cards", verbose_name=_("proses cetak")
+    )
+    batch = models.ForeignKey(
+        BlankBatch, on_delete=models.PROTECT, related_name="cards", verbose_name=_("batch blanko")
+    )
+    position = models.PositiveIntegerField(_("urutan dalam proses cetak"))
+    outcome = models.CharField(
+        _("hasil"), max_length=10, choices=Outcome.choices, default=Outcome.QUEUED
+    )
+    printed_at = models.DateTimeField(_("dicetak"), null=True, blank=True)
+    spoiled_at = models.DateTimeField(_("dinyatakan rusak"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kartu cetak")
+        verbose_name_plural = _("kartu cetak")
+        ordering = ["print_run", "position"]
+        constraints = [
+            # A receipt carries at most one good (not spoiled) card at any time.
+            models.UniqueConstraint(
+                fields=["receipt"],
+                condition=~Q(outcome="spoiled"),
+                name="card_one_good_per_receipt",
+            ),
+        ]
+        indexes = [
+            # Print list of a run, in allocation order.
+            models.Index(fields=["print_run", "position"], name="card_run_position_idx"),
+        ]
+
+    def __str__(self):
+        return self.serial
+
+
+class Dispatch(models.Model):
+    """Printed cards sent from Disdukcapil to one kecamatan office."""
+
+    class State(models.TextChoices):
+        SENT = "sent", _("Dikirim")
+        RECEIVED = "received", _("Diterima kecamatan")
+
+    kecamatan = models.ForeignKey(
+        Kecamatan, on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("kecamatan")
+    )
+    state = models.CharField(_("keadaan"), max_length=10, choices=State.choices, default=State.SENT)
+    sent_at = models.DateTimeField(_("dikirim"), default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("oleh")
+    )
+    received_at = models.DateTimeField(_("diterima"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diterima oleh"),
+    )
+    note = models.CharField(_("catatan"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("pengiriman")
+        verbose_name_plural = _("pengiriman")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="sent") | Q(received_at__isnull=False),
+                name="dispatch_received_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Kiriman #%(id)s ke %(kecamatan)s") % {"id": self.pk, "kecamatan": self.kecamatan}
+
+
+class DispatchItem(models.Model):
+    """One card in a dispatch; ``arrived`` is unknown until the kecamatan confirms."""
+
+    dispatch = models.ForeignKey(
+        Dispatch, on_delete=models.PROTECT, related_name="items", verbose_name=_("pengiriman")
+    )
+    card = models.ForeignKey(
+        Card, on_delete=models.PROTECT, related_name="dispatch_items", verbose_name=_("kartu")
+    )
+    arrived = models.BooleanField(_("sampai"), null=True, default=None)
+    note = models.CharField(_("catatan"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("isi pengiriman")
+        verbose_name_plural = _("isi pengiriman")
+        constraints = [
+            models.UniqueConstraint(fields=["dispatch", "card"], name="dispatchitem_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.dispatch_id}/{self.card_id}"
+
+
+class PickupSchedule(models.Model):
+    """Days and hours when a kecamatan hands cards over to residents of a kelurahan."""
+
+    kecamatan = models.ForeignKey(
+        Kecamatan, on_delete=models.PROTECT, related_name="schedules", verbose_name=_("kecamatan")
+    )
+    kelurahan = models.ForeignKey(
+        Kelurahan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name=_("kelurahan"),
+        help_text=_("Kosong berarti untuk semua kelurahan di kecamatan ini."),
+    )
+    date = models.DateField(_("tanggal"))
+    start_time = models.TimeField(_("jam mulai"))
+    end_time = models.TimeField(_("jam selesai"))
+    place = models.CharField(_("tempat"), max_length=255, blank=True)
+    note = models.CharField(_("catatan"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("jadwal pengambilan")
+        verbose_name_plural = _("jadwal pengambilan")
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="pickupschedule_time_order"
+            ),
+        ]
+        indexes = [
+            # Upcoming pickup days for a kecamatan/kelurahan on the lookup page.
+            models.Index(fields=["kecamatan", "date"], name="pickupschedule_kec_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kecamatan} {self.kelurahan or ''} {self.date}"
+
+
+class IdDocumentType(models.Model):
+    """Identity documents the counter accepts (editable by staff)."""
+
+    name = models.CharField(_("nama"), max_length=100, unique=True)
+    active = models.BooleanField(_("aktif"), default=True)
+    order = models.PositiveSmallIntegerField(_("urutan"), default=0)
+
+    class Meta:
+        verbose_name = _("jenis dokumen identitas")
+        verbose_name_plural = _("jenis dokumen identitas")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Officer(models.Model):
+    """A kecamatan clerk or supervisor: the kecamatan whose cards they may see and hand over."""
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", _("Petugas loket")
+        SUPERVISOR = "supervisor", _("Supervisor kecamatan")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="officer",
+        verbose_name=_("akun"),
+    )
+    kecamatan = models.ForeignKey(
+        Kecamatan, on_delete=models.PROTECT, related_name="officers", verbose_name=_("kecamatan")
+    )
+    role = models.CharField(_("peran"), max_length=12, choices=Role.choices, default=Role.CLERK)
+    is_demo = models.BooleanField(
+        _("akun demo"),
+        default=False,
+        help_text=_("Dibuat oleh seed_demo; jangan dipakai di produksi."),
+    )
+
+    class Meta:
+        verbose_name = _("petugas kecamatan")
+        verbose_name_plural = _("petugas kecamatan")
+
+    def __str__(self):
+        return f"{self.user} ({self.kecamatan}, {self.get_role_display()})"
+
+
+class HandOver(models.Model):
+    """A card handed over at a kecamatan counter. Undone hand-overs stay, marked undone."""
+
+    class CollectedBy(models.TextChoices):
+        RESIDENT = "resident", _("Pemilik sendiri")
+        PROXY = "proxy", _("Diwakilkan")
+
+    class ProxyAuthority(models.TextChoices):
+        FAMILY_CARD = "kk", _("Satu Kartu Keluarga (KK)")
+        LETTER = "surat_kuasa", _("Surat kuasa")
+
+    class IdentityCheck(models.TextChoices):
+        RECEIPT = "receipt", _("Resi asli dicocokkan")
+        FINGERPRINT = "fingerprint", _("Sidik jari dicocokkan")
+        FACE = "face", _("Wajah dicocokkan dengan foto rekam")
+        DOCUMENT = "document", _("Dokumen identitas lain")
+
+    receipt = models.ForeignKey(
+        Receipt, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("resi")
+    )
+    card = models.ForeignKey(
+        Card, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("kartu")
+    )
+    kecamatan = models.ForeignKey(
+        Kecamatan, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("kecamatan")
+    )
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("petugas"),
+    )
+    handed_at = models.DateTimeField(_("waktu serah"), default=timezone.now)
+    collected_by = models.CharField(
+        _("diambil oleh"), max_length=10, choices=CollectedBy.choices, default=CollectedBy.RESIDENT
+    )
+    identity_check = models.CharField(
+        _("cara cek identitas"), max_length=12, choices=IdentityCheck.choices
+    )
+    id_document_type = models.ForeignKey(
+        IdDocumentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dokumen identitas pengambil"),
+    )
+    id_document_number = models.CharField(_("nomor dokumen"), max_length=40, blank=True)
+    proxy_name = models.CharField(_("nama wakil"), max_length=150, blank=True)
+    proxy_relationship = models.CharField(_("hubungan dengan pemilik"), max_length=60, blank=True)
+    proxy_authority = models.CharField(
+        _("dasar perwakilan"), max_length=12, choices=ProxyAuthority.choices, blank=True
+    )
+    note = models.CharField(_("catatan"), max_length=500, blank=True)
+    undone_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dibatalkan oleh"),
+    )
+    undo_reason = models.CharField(_("alasan pembatalan"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("serah terima")
+        verbose_name_plural = _("serah terima")
+        ordering = ["-handed_at"]
+        constraints = [
+            # A card is handed over once: only one hand-over per card that is not undone.
+            models.UniqueConstraint(
+                fields=["card"], condition=Q(undone_at__isnull=True), name="handover_once_per_card"
+            ),
+            models.CheckConstraint(
+                condition=Q(collected_by="resident")
+                | (~Q(proxy_name="") & ~Q(proxy_relationship="") & ~Q(proxy_authority="")),
+                name="handover_proxy_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(undone_at__isnull=True)
+                | (Q(undone_by__isnull=False) & ~Q(undo_reason="")),
+                name="handover_undo_complete",
+            ),
+        ]
+        indexes = [
+            # "Today at this counter": hand-overs of one kecamatan by time.
+            models.Index(fields=["kecamatan", "handed_at"], name="handover_kec_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.receipt} @ {self.handed_at:%Y-%m-%d %H:%M}"

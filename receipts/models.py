@@ -1,0 +1,217 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from receipts.numbers import validate_nik
+
+
+class Kecamatan(models.Model):
+    """A district office, where printed cards are handed over at the counter."""
+
+    code = models.CharField(_("kode wilayah"), max_length=8, unique=True)
+    name = models.CharField(_("nama"), max_length=100, unique=True)
+    slug = models.SlugField(
+        _("kode singkat"),
+        max_length=20,
+        unique=True,
+        help_text=_("Dipakai untuk nama akun loket, mis. 'selatan' untuk loket.selatan."),
+    )
+    address = models.CharField(_("alamat kantor"), max_length=255, blank=True)
+    counter_hours = models.CharField(_("jam layanan loket"), max_length=255, blank=True)
+    phone = models.CharField(_("telepon"), max_length=30, blank=True)
+    contact_is_placeholder = models.BooleanField(
+        _("alamat/jam masih contoh"),
+        default=False,
+        help_text=_("Alamat, jam dan telepon belum diverifikasi: data contoh, bukan data resmi."),
+    )
+
+    class Meta:
+        verbose_name = _("kecamatan")
+        verbose_name_plural = _("kecamatan")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Kelurahan(models.Model):
+    """A sub-district; residents live in one, and pickup days are often set per kelurahan."""
+
+    code = models.CharField(_("kode wilayah"), max_length=13, unique=True)
+    name = models.CharField(_("nama"), max_length=100)
+    kecamatan = models.ForeignKey(
+        Kecamatan, on_delete=models.PROTECT, related_name="kelurahan", verbose_name=_("kecamatan")
+    )
+
+    class Meta:
+        verbose_name = _("kelurahan")
+        verbose_name_plural = _("kelurahan")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["kecamatan", "name"], name="kelurahan_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Sex(models.TextChoices):
+    MALE = "L", _("Laki-laki")
+    FEMALE = "P", _("Perempuan")
+
+
+class Resident(models.Model):
+    """A person who has recorded biometrics. Private: never shown on public pages."""
+
+    nik = models.CharField(_("NIK"), max_length=16, unique=True, validators=[validate_nik])
+    full_name = models.CharField(_("nama lengkap"), max_length=150)
+    birth_date = models.DateField(_("tanggal lahir"))
+    sex = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices)
+    kelurahan = models.ForeignKey(
+        Kelurahan,
+        on_delete=models.PROTECT,
+        related_name="residents",
+        verbose_name=_("kelurahan domisili"),
+    )
+    address = models.CharField(_("alamat"), max_length=255, blank=True)
+    phone = models.CharField(_("telepon"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("penduduk")
+        verbose_name_plural = _("penduduk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nik__regex=r"^[0-9]{16}$"), name="resident_nik_16_digits"
+            ),
+        ]
+        indexes = [
+            # Counter search by the beginning of a name (``istartswith`` on upper(full_name)).
+            models.Index(models.functions.Upper("full_name"), name="resident_name_upper_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.nik})"
+
+
+class Status(models.TextChoices):
+    """The stable status codes of the public contract, with their public labels."""
+
+    RECORDED = "recorded", _("Sudah rekam — menunggu blanko")
+    QUEUED = "queued", _("Dalam antrean cetak")
+    PRINTED = "printed", _("Sudah dicetak")
+    DISPATCHED = "dispatched", _("Dikirim ke kecamatan")
+    READY = "ready", _("Siap diambil")
+    COLLECTED = "collected", _("Sudah diambil")
+    ON_HOLD = "on_hold", _("Perlu ke Disdukcapil")
+    CANCELLED = "cancelled", _("Dibatalkan")
+
+
+# Statuses that close a receipt: a resident may hold only one receipt that is not closed.
+CLOSED_STATUSES = (Status.COLLECTED, Status.CANCELLED)
+
+
+class Receipt(models.Model):
+    """A recording receipt (*resi*): the resident's claim to a printed card."""
+
+    number = models.CharField(_("nomor resi"), max_length=24, unique=True)
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("penduduk")
+    )
+    recorded_at = models.DateTimeField(_("waktu perekaman"))
+    recorded_place = models.CharField(_("tempat perekaman"), max_length=150)
+    collection_kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.PROTECT,
+        related_name="receipts",
+        verbose_name=_("kecamatan pengambilan"),
+    )
+    # Written only by receipts.services (the transition table); never assign it elsewhere.
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.RECORDED
+    )
+    status_changed_at = models.DateTimeField(_("status berubah"), default=timezone.now)
+    collected_at = models.DateTimeField(_("waktu diambil"), null=True, blank=True)
+    created_at = models.DateTimeField(_("dibuat"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("resi")
+        verbose_name_plural = _("resi")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=~Q(status__in=["collected", "cancelled"]),
+                name="receipt_one_open_per_resident",
+                violation_error_message=_("Penduduk ini sudah memiliki resi yang masih berjalan."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in Status]), name="receipt_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="collected") | Q(collected_at__isnull=False),
+                name="receipt_collected_has_time",
+            ),
+        ]
+        indexes = [
+            # The print queue: oldest `recorded` receipts first, ties by number.
+            models.Index(
+                fields=["recorded_at", "number"],
+                condition=Q(status="recorded"),
+                name="receipt_queue_idx",
+            ),
+            # Counter lists, statistics and admin filters: per kecamatan and status.
+            models.Index(
+                fields=["collection_kecamatan", "status"], name="receipt_kecamatan_status_idx"
+            ),
+            # Stale receipts flagged to staff (status unchanged for a long time).
+            models.Index(fields=["status", "status_changed_at"], name="receipt_status_age_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("receipts:lookup") + f"?nomor={self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+
+class ReceiptEvent(models.Model):
+    """One status change: the audit trail and the public timeline."""
+
+    receipt = models.ForeignKey(
+        Receipt, on_delete=models.PROTECT, related_name="events", verbose_name=_("resi")
+    )
+    from_status = models.CharField(
+        _("dari status"), max_length=12, choices=Status.choices, blank=True
+    )
+    to_status = models.CharField(_("ke status"), max_length=12, choices=Status.choices)
+    at = models.DateTimeField(_("waktu"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("oleh"),
+    )
+    note = models.CharField(_("catatan"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("riwayat status")
+        verbose_name_plural = _("riwayat status")
+        ordering = ["at", "id"]
+        indexes = [
+            # The public timeline of one receipt, in order.
+            models.Index(fields=["receipt", "at"], name="receiptevent_timeline_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.receipt_id}: {self.from_status or '-'} → {self.to_status}"

@@ -1,0 +1,167 @@
+"""Writes to receipts. The only module that changes ``Receipt.status``.
+
+Locking policy: a single receipt is changed under ``select_for_update()`` inside
+``transaction.atomic()``; many receipts at once are changed by one conditional UPDATE whose
+``WHERE status = <from>`` makes a concurrent change lose cleanly (its row count is checked).
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from receipts.models import Receipt, ReceiptEvent, Resident, Status
+
+# The explicit table of allowed status changes: from -> the statuses it may move to.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.RECORDED: frozenset({Status.QUEUED, Status.ON_HOLD, Status.CANCELLED}),
+    # queued -> recorded: the card was misprinted; the receipt keeps its place in the queue.
+    Status.QUEUED: frozenset({Status.PRINTED, Status.RECORDED, Status.ON_HOLD, Status.CANCELLED}),
+    Status.PRINTED: frozenset({Status.DISPATCHED, Status.ON_HOLD, Status.CANCELLED}),
+    Status.DISPATCHED: frozenset({Status.READY, Status.ON_HOLD, Status.CANCELLED}),
+    Status.READY: frozenset({Status.COLLECTED, Status.ON_HOLD, Status.CANCELLED}),
+    # collected -> ready: a supervisor undid a hand-over.
+    Status.COLLECTED: frozenset({Status.READY}),
+    # A data problem solved sends the receipt back to the step it can continue from.
+    Status.ON_HOLD: frozenset({Status.RECORDED, Status.PRINTED, Status.READY, Status.CANCELLED}),
+    Status.CANCELLED: frozenset(),
+}
+
+
+class TransitionError(Exception):
+    """A status change that the transition table, or the receipt's current state, refuses."""
+
+    def __init__(self, message: str, *, receipt=None):
+        super().__init__(message)
+        self.message = message
+        self.receipt = receipt
+
+
+def is_allowed(from_status: str, to_status: str) -> bool:
+    return to_status in TRANSITIONS.get(from_status, frozenset())
+
+
+def _refusal(number: str, from_status: str, to_status: str) -> str:
+    return _(
+        "Status resi %(number)s tidak bisa diubah dari \u201c%(from)s\u201d ke \u201c%(to)s\u201d."
+    ) % {
+        "number": number,
+        "from": Status(from_status).label,
+        "to": Status(to_status).label,
+    }
+
+
+@transaction.atomic
+def receipt_transition(*, receipt: Receipt, to: str, actor, note: str = "", at=None) -> Receipt:
+    """Move one receipt to status ``to``, recording who did it, or raise TransitionError.
+
+    The row is locked first so that two people changing the same receipt are serialised;
+    the check runs against the locked, current status, not the caller's possibly stale copy.
+    """
+    to = Status(to)
+    at = at or timezone.now()
+    locked = Receipt.objects.select_for_update().get(pk=receipt.pk)
+    if not is_allowed(locked.status, to):
+        raise TransitionError(_refusal(locked.number, locked.status, to), receipt=locked)
+    from_status = locked.status
+    locked.status = to
+    locked.status_changed_at = at
+    update_fields = ["status", "status_changed_at"]
+    if to == Status.COLLECTED:
+        locked.collected_at = at
+        update_fields.append("collected_at")
+    elif from_status == Status.COLLECTED:
+        locked.collected_at = None
+        update_fields.append("collected_at")
+    locked.save(update_fields=update_fields)
+    ReceiptEvent.objects.create(
+        receipt=locked, from_status=from_status, to_status=to, at=at, actor=actor, note=note
+    )
+    # Keep the caller's object in step with the database.
+    receipt.status, receipt.status_changed_at = locked.status, locked.status_changed_at
+    receipt.collected_at = locked.collected_at
+    return locked
+
+
+@transaction.atomic
+def receipts_transition_bulk(
+    *,
+    receipt_ids: Iterable[int],
+    from_status: str,
+    to: str,
+    actor,
+    note: str = "",
+    at=None,
+) -> int:
+    """Move every listed receipt that is still in ``from_status`` to ``to``; return how many.
+
+    One conditional UPDATE and one bulk INSERT of events, whatever the number of receipts.
+    Receipts that someone else moved meanwhile are not touched (the WHERE clause excludes
+    them); callers that need all-or-nothing compare the returned count and raise.
+    """
+    from_status, to = Status(from_status), Status(to)
+    if not is_allowed(from_status, to):
+        raise TransitionError(_refusal("-", from_status, to))
+    ids = list(receipt_ids)
+    if not ids:
+        return 0
+    at = at or timezone.now()
+    changes = {"status": to, "status_changed_at": at}
+    if to == Status.COLLECTED:
+        changes["collected_at"] = at
+    moved_ids = list(
+        Receipt.objects.select_for_update()
+        .filter(pk__in=ids, status=from_status)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not moved_ids:
+        return 0
+    count = Receipt.objects.filter(pk__in=moved_ids, status=from_status).update(**changes)
+    ReceiptEvent.objects.bulk_create(
+        [
+            ReceiptEvent(
+                receipt_id=pk, from_status=from_status, to_status=to, at=at, actor=actor, note=note
+            )
+            for pk in moved_ids
+        ],
+        batch_size=2000,
+    )
+    return count
+
+
+@transaction.atomic
+def receipt_create(
+    *,
+    resident: Resident,
+    number: str,
+    recorded_at,
+    recorded_place: str,
+    actor=None,
+    collection_kecamatan=None,
+    note: str = "",
+) -> Receipt:
+    """Create a receipt in status ``recorded`` with its first event.
+
+    The card is collected at the kecamatan of the current domicile unless told otherwise,
+    never at the one encoded in the NIK.
+    """
+    receipt = Receipt.objects.create(
+        number=number,
+        resident=resident,
+        recorded_at=recorded_at,
+        recorded_place=recorded_place,
+        collection_kecamatan=collection_kecamatan or resident.kelurahan.kecamatan,
+        status=Status.RECORDED,
+        status_changed_at=recorded_at,
+    )
+    ReceiptEvent.objects.create(
+        receipt=receipt,
+        from_status="",
+        to_status=Status.RECORDED,
+        at=recorded_at,
+        actor=actor,
+        note=note,
+    )
+    return receipt

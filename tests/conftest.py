@@ -1,0 +1,85 @@
+"""Personas and shared fixtures. Tests read like: a clerk of Selatan hands over a card."""
+
+import pytest
+from django.db import connection
+
+from tests.factories import (
+    KecamatanFactory,
+    KelurahanFactory,
+    OfficerFactory,
+    ReceiptFactory,
+    ResidentFactory,
+    UserFactory,
+)
+
+requires_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL (row locks / concurrency); set DATABASE_URL to run it",
+)
+
+
+@pytest.fixture
+def selatan(db):
+    return KecamatanFactory(
+        code="64.71.05",
+        name="Balikpapan Selatan",
+        slug="selatan",
+        address="Jl. Marsma R. Iswahyudi No. 1 (contoh)",
+        counter_hours="Senin–Jumat 08.00–15.00 WITA",
+    )
+
+
+@pytest.fixture
+def kota(db):
+    return KecamatanFactory(
+        code="64.71.06", name="Balikpapan Kota", slug="kota", address="Jl. Jend. Sudirman (contoh)"
+    )
+
+
+@pytest.fixture
+def sepinggan(selatan):
+    return KelurahanFactory(code="64.71.05.1002", name="Sepinggan", kecamatan=selatan)
+
+
+@pytest.fixture
+def prapatan(kota):
+    return KelurahanFactory(code="64.71.06.1001", name="Prapatan", kecamatan=kota)
+
+
+@pytest.fixture
+def resident(sepinggan):
+    """Siti Wahyuni, born 14 March 1990, living in Sepinggan (Balikpapan Selatan)."""
+    return ResidentFactory(full_name="Siti Wahyuni", kelurahan=sepinggan)
+
+
+@pytest.fixture
+def receipt(resident):
+    return ReceiptFactory(resident=resident, number="BPN1708010001")
+
+
+@pytest.fixture
+def staff(db):
+    user = UserFactory(username="staf", is_staff=True, is_superuser=True)
+    return user
+
+
+@pytest.fixture
+def clerk_selatan(selatan):
+    return OfficerFactory(user=UserFactory(username="loket.selatan"), kecamatan=selatan).user
+
+
+@pytest.fixture
+def clerk_kota(kota):
+    return OfficerFactory(user=UserFactory(username="loket.kota"), kecamatan=kota).user
+
+
+@pytest.fixture
+def supervisor_selatan(selatan):
+    return OfficerFactory(
+        user=UserFactory(username="spv.selatan"), kecamatan=selatan, role="supervisor"
+    ).user
+
+
+@pytest.fixture
+def anonymous(client):
+    return client

@@ -1,0 +1,102 @@
+"""factory_boy factories: valid, consistent objects with as little typing as possible."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from distribution.models import BlankBatch, Officer
+from receipts.demo import make_nik
+from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
+
+
+class KecamatanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Kecamatan
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"64.71.{n + 10:02d}")
+    name = factory.Sequence(lambda n: f"Kecamatan Uji {n}")
+    slug = factory.Sequence(lambda n: f"uji{n}")
+    address = "Jl. Contoh No. 1"
+    counter_hours = "Senin–Jumat 08.00–15.00 WITA"
+
+
+class KelurahanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Kelurahan
+        django_get_or_create = ("code",)
+
+    kecamatan = factory.SubFactory(KecamatanFactory)
+    code = factory.Sequence(lambda n: f"64.71.99.{n + 1000:04d}")
+    name = factory.Sequence(lambda n: f"Kelurahan Uji {n}")
+
+
+class ResidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resident
+
+    kelurahan = factory.SubFactory(KelurahanFactory)
+    full_name = factory.Sequence(lambda n: f"Siti Wahyuni {chr(65 + n % 26)}")
+    birth_date = datetime.date(1990, 3, 14)
+    sex = "P"
+    nik = factory.LazyAttributeSequence(
+        lambda o, n: make_nik(
+            district_code="64.71.05", birth_date=o.birth_date, sex=o.sex, serial=n + 1
+        )
+    )
+
+
+class ReceiptFactory(factory.django.DjangoModelFactory):
+    """A receipt with its first `recorded` event; pass ``status=`` to skip ahead (tests only)."""
+
+    class Meta:
+        model = Receipt
+        skip_postgeneration_save = True
+
+    resident = factory.SubFactory(ResidentFactory)
+    number = factory.Sequence(lambda n: f"BPN170101{n:05d}")
+    recorded_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=300))
+    recorded_place = "Disdukcapil Kota Balikpapan"
+    collection_kecamatan = factory.LazyAttribute(lambda o: o.resident.kelurahan.kecamatan)
+    status = Status.RECORDED
+
+    @factory.post_generation
+    def first_event(obj, create, extracted, **kwargs):
+        if create:
+            ReceiptEvent.objects.create(
+                receipt=obj, from_status="", to_status=Status.RECORDED, at=obj.recorded_at
+            )
+            if obj.status != Status.RECORDED:
+                ReceiptEvent.objects.create(
+                    receipt=obj, from_status=Status.RECORDED, to_status=obj.status
+                )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("sandi-uji-123")
+
+
+class OfficerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Officer
+
+    user = factory.SubFactory(UserFactory)
+    kecamatan = factory.SubFactory(KecamatanFactory)
+    role = Officer.Role.CLERK
+
+
+class BlankBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BlankBatch
+
+    reference = factory.Sequence(lambda n: f"470/{n + 1}/DUKCAPIL/2018")
+    quantity = 100
+    received_on = datetime.date(2018, 1, 15)

@@ -170,6 +170,7 @@ class Dispatch(models.Model):
         verbose_name = _("pengiriman")
         verbose_name_plural = _("pengiriman")
         ordering = ["-sent_at"]
+        permissions = [("receive_dispatch", _("Bisa mengonfirmasi kiriman sampai di kecamatan"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(state="sent") | Q(received_at__isnull=False),
@@ -359,6 +360,10 @@ class HandOver(models.Model):
         verbose_name = _("serah terima")
         verbose_name_plural = _("serah terima")
         ordering = ["-handed_at"]
+        permissions = [
+            ("hand_over_card", _("Bisa menyerahkan kartu di loket")),
+            ("undo_handover", _("Bisa membatalkan serah terima (supervisor)")),
+        ]
         constraints = [
             # A card is handed over once: only one hand-over per card that is not undone.
             models.UniqueConstraint(

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from distribution.models import BlankBatch, Officer
+from distribution.models import BlankBatch, Card, Dispatch, DispatchItem, Officer, PrintRun
 from receipts.demo import make_nik
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
 
@@ -100,3 +100,42 @@ class BlankBatchFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"470/{n + 1}/DUKCAPIL/2018")
     quantity = 100
     received_on = datetime.date(2018, 1, 15)
+
+
+class PrintRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PrintRun
+
+    requested = 10
+    cutoff_date = datetime.date(2017, 8, 5)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class CardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Card
+
+    serial = factory.Sequence(lambda n: f"KTP{n:09d}")
+    receipt = factory.SubFactory(ReceiptFactory)
+    print_run = factory.SubFactory(PrintRunFactory)
+    batch = factory.SubFactory(BlankBatchFactory)
+    position = factory.Sequence(lambda n: n)
+    outcome = Card.Outcome.PRINTED
+
+
+def dispatched_cards(*, kecamatan, count, sent_by, resident_kelurahan=None):
+    """Make ``count`` receipts in status `dispatched`, on cards in one dispatch to ``kecamatan``."""
+    dispatch = Dispatch.objects.create(kecamatan=kecamatan, sent_by=sent_by)
+    run = PrintRunFactory(created_by=sent_by, requested=count, allocated=count)
+    batch = BlankBatchFactory(quantity=max(count, 1))
+    cards = []
+    for _ in range(count):
+        resident = ResidentFactory(
+            kelurahan=resident_kelurahan or KelurahanFactory(kecamatan=kecamatan)
+        )
+        receipt = ReceiptFactory(resident=resident, status=Status.DISPATCHED)
+        card = CardFactory(receipt=receipt, print_run=run, batch=batch)
+        DispatchItem.objects.create(dispatch=dispatch, card=card)
+        cards.append(card)
+    BlankBatch.objects.filter(pk=batch.pk).update(used=count)
+    return dispatch, cards

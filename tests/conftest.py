@@ -1,8 +1,10 @@
 """Personas and shared fixtures. Tests read like: a clerk of Selatan hands over a card."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 
+from distribution.roles import CLERK_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
 from tests.factories import (
     KecamatanFactory,
     KelurahanFactory,
@@ -57,27 +59,47 @@ def receipt(resident):
     return ReceiptFactory(resident=resident, number="BPN1708010001")
 
 
-@pytest.fixture
-def staff(db):
-    user = UserFactory(username="staf", is_staff=True, is_superuser=True)
+def _in_group(user, name):
+    user.groups.add(Group.objects.get(name=name))
     return user
 
 
 @pytest.fixture
+def staff(db):
+    """Disdukcapil staff: admin access through the staff group, not a superuser."""
+    return _in_group(UserFactory(username="staf", is_staff=True), STAFF_GROUP)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
 def clerk_selatan(selatan):
-    return OfficerFactory(user=UserFactory(username="loket.selatan"), kecamatan=selatan).user
+    user = OfficerFactory(user=UserFactory(username="loket.selatan"), kecamatan=selatan).user
+    return _in_group(user, CLERK_GROUP)
+
+
+@pytest.fixture
+def clerk_selatan_2(selatan):
+    """A second clerk at the same counter (for two-clerks-at-once tests)."""
+    user = OfficerFactory(user=UserFactory(username="loket2.selatan"), kecamatan=selatan).user
+    return _in_group(user, CLERK_GROUP)
 
 
 @pytest.fixture
 def clerk_kota(kota):
-    return OfficerFactory(user=UserFactory(username="loket.kota"), kecamatan=kota).user
+    user = OfficerFactory(user=UserFactory(username="loket.kota"), kecamatan=kota).user
+    return _in_group(user, CLERK_GROUP)
 
 
 @pytest.fixture
 def supervisor_selatan(selatan):
-    return OfficerFactory(
+    user = OfficerFactory(
         user=UserFactory(username="spv.selatan"), kecamatan=selatan, role="supervisor"
     ).user
+    return _in_group(user, SUPERVISOR_GROUP)
 
 
 @pytest.fixture

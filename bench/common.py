@@ -15,6 +15,10 @@ def setup_django(settings_module: str = "bench.settings") -> None:
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    # A Redis database of the benchmarks' own: bench/statistik.py clears the cache, and
+    # Django's RedisCache.clear() flushes the whole Redis database, whatever the key prefix.
+    os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    os.environ.setdefault("CACHE_KEY_PREFIX", "ektp-bench")
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL=postgres://... : the benchmarks measure PostgreSQL.")
     import django

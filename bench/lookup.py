@@ -60,7 +60,7 @@ end
 """
 
 
-def pick_numbers(count: int) -> list[str]:
+def pick_numbers(count: int, seed: int = 8) -> tuple[list[str], int]:
     """Random existing receipt numbers, drawn by id without sorting the whole table."""
     from django.db import connection
 
@@ -69,7 +69,7 @@ def pick_numbers(count: int) -> list[str]:
         low, high, total = cur.fetchone()
         if not total:
             sys.exit("No receipts: run bench/seed_scale.py first.")
-        rng = random.Random(8)
+        rng = random.Random(seed)
         ids = rng.sample(range(low, high + 1), min(count * 2, high - low + 1))
         cur.execute("SELECT number FROM receipts_receipt WHERE id = ANY(%s)", [ids])
         numbers = [row[0] for row in cur.fetchall()]
@@ -227,7 +227,7 @@ def main(argv=None):
         DEBUG="0",
         SECRET_KEY=env.get("SECRET_KEY") or "bench-only-secret-key-" + "x" * 40,
         ALLOWED_HOSTS="127.0.0.1",
-        REDIS_URL=env.get("REDIS_URL") or "redis://127.0.0.1:6379/13",
+        REDIS_URL=env.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/13",
         CACHE_KEY_PREFIX=env.get("CACHE_KEY_PREFIX") or "ektp-bench",
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",

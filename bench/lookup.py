@@ -161,7 +161,7 @@ def start_gunicorn(args, env) -> subprocess.Popen:
         cmd += ["--worker-class", args.worker_class]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
-    if not args.access_log:
+    if args.no_access_log:
         cmd += ["--access-logfile", "/dev/null"]
     cmd.append("disdukcapil.wsgi")
     log = open(args.log, "w")  # noqa: SIM115 (closed with the process)
@@ -213,7 +213,9 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, help="override gunicorn.conf.py")
     parser.add_argument("--worker-class", help="override gunicorn.conf.py (sync, gthread)")
     parser.add_argument("--threads", type=int, help="threads per worker (gthread)")
-    parser.add_argument("--access-log", action="store_true", help="keep gunicorn's access log")
+    parser.add_argument(
+        "--no-access-log", action="store_true", help="drop gunicorn's access log (kept by default)"
+    )
     parser.add_argument("--ratelimit-off", action="store_true", help="RATELIMIT_ENABLED=0")
     parser.add_argument("--log", default=str(Path(tempfile.gettempdir()) / "bench-gunicorn.log"))
     args = parser.parse_args(argv)

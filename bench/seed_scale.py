@@ -128,7 +128,8 @@ def path_case() -> str:
     return f"CASE r.status {whens} END"
 
 
-def seed(n: int, reset: bool) -> None:
+def seed(n: int, reset: bool = False, verbose: bool = True) -> None:
+    """Insert ``n`` residents, receipts and their events, then ANALYZE (see the module doc)."""
     from django.db import connection, transaction
 
     from receipts.models import Receipt
@@ -155,7 +156,8 @@ def seed(n: int, reset: bool) -> None:
         with connection.cursor() as cur:
             cur.execute(sql)
             rows = cur.rowcount
-        print(f"  {label:<28} {rows:>10,} rows {time.monotonic() - t0:7.1f} s", flush=True)
+        if verbose:
+            print(f"  {label:<28} {rows:>10,} rows {time.monotonic() - t0:7.1f} s", flush=True)
 
     with transaction.atomic(), connection.cursor() as cur:
         # Bulk-load settings for this transaction only.
@@ -259,6 +261,8 @@ def seed(n: int, reset: bool) -> None:
             "receipts_receiptevent",
         ):
             cur.execute(f"ANALYZE {table}")
+    if not verbose:
+        return
     print(f"  {'ANALYZE':<28} {'':>10}      {time.monotonic() - t0:7.1f} s")
 
     with connection.cursor() as cur:

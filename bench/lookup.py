@@ -193,7 +193,8 @@ def stop_gunicorn(proc: subprocess.Popen) -> None:
 
 
 def fmt(r: dict) -> str:
-    extra = f"  non-2xx {r['non2xx']}" if r["non2xx"] else ""
+    extra = f"  load {os.getloadavg()[0]:.1f}"
+    extra += f"  non-2xx {r['non2xx']}" if r["non2xx"] else ""
     extra += f"  sockets {r['socket_errors']}" if r["socket_errors"] else ""
     return f"{r['rps']:8.1f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms{extra}"
 

@@ -75,6 +75,13 @@ class SecurityHeadersMiddleware:
             response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
         if path.startswith(settings.NO_STORE_PREFIXES) and "Cache-Control" not in response:
             response["Cache-Control"] = NO_STORE
+        if (
+            path.startswith("/api/")
+            and "Content-Disposition" not in response
+            and response.get("Content-Type", "").startswith("application/json")
+        ):
+            # OWASP ASVS 14.4.2: a browser that opens an API URL saves it, never renders it.
+            response["Content-Disposition"] = 'attachment; filename="api.json"'
         return response
 
 

@@ -131,7 +131,7 @@ def test_demo_accounts_are_fine_in_development(db, settings, selatan):
     assert checks.check_demo_accounts(None, databases=["default"]) == []
 
 
-@pytest.mark.parametrize("password", ["pendek1", "12345678901", "password123"])
+@pytest.mark.parametrize("password", ["pendek1", "sebelas-hrf", "12345678901234", "password1234"])
 def test_weak_passwords_are_rejected(password):
     with pytest.raises(ValidationError):
         validate_password(password)

@@ -102,3 +102,34 @@ def test_session_cookie_is_secure_and_httponly_after_login(db, client, clerk_sel
     assert cookie["secure"] is True
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
+
+
+def test_api_answers_are_downloads_not_pages(db, client):
+    response = client.get("/api/v1/receipts/BPN2017000123/")
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"] == 'attachment; filename="api.json"'
+
+
+def test_html_pages_declare_their_charset(db, client):
+    assert client.get("/")["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_login_issues_a_new_session_key(db, client, clerk_selatan):
+    client.get("/loket/masuk/")
+    session = client.session
+    session["before"] = True
+    session.save()
+    before = session.session_key
+    client.post("/loket/masuk/", {"username": "loket.selatan", "password": "sandi-uji-123"})
+    assert client.session.session_key != before
+
+
+def test_login_without_csrf_token_is_refused(db, clerk_selatan):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(
+        "/loket/masuk/", {"username": "loket.selatan", "password": "sandi-uji-123"}
+    )
+    assert response.status_code == 403
+    assert "_auth_user_id" not in strict.session

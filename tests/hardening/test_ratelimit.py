@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import logging
+from unittest import mock
 
 import pytest
 import time_machine
@@ -91,11 +92,20 @@ def test_429_from_the_api_is_json_with_retry_after(db, client, limits_on, frozen
     assert response["Retry-After"] == "60"
 
 
-def test_other_pages_are_not_limited_and_do_not_touch_the_cache(db, client, limits_on):
+def test_other_pages_are_not_limited(db, client, limits_on):
     _lookups(client, 21)
     assert client.get(LOOKUP).status_code == 429
     assert client.get("/").status_code == 200
     assert client.get("/healthz").status_code == 200
+    assert client.get("/loket/masuk/").status_code == 200
+
+
+def test_unlimited_paths_cost_no_cache_access(db, client, limits_on):
+    with mock.patch("disdukcapil.ratelimit.cache") as fake_cache:
+        client.get("/")
+        client.get("/healthz")
+        client.get("/loket/masuk/")
+    assert fake_cache.mock_calls == []
 
 
 def test_spoofed_forwarded_for_does_not_reset_the_count_without_a_trusted_proxy(

@@ -14,3 +14,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 RATELIMIT_ENABLED = False  # tests/hardening enable it explicitly
+# Tests never run collectstatic: let whitenoise look files up lazily instead of warning.
+WHITENOISE_AUTOREFRESH = True

@@ -6,7 +6,15 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from distribution.models import BlankBatch, Card, Dispatch, DispatchItem, Officer, PrintRun
+from distribution.models import (
+    BlankBatch,
+    Card,
+    Dispatch,
+    DispatchItem,
+    IdDocumentType,
+    Officer,
+    PrintRun,
+)
 from receipts.demo import make_nik
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
 
@@ -139,3 +147,27 @@ def dispatched_cards(*, kecamatan, count, sent_by, resident_kelurahan=None):
         cards.append(card)
     BlankBatch.objects.filter(pk=batch.pk).update(used=count)
     return dispatch, cards
+
+
+# --- counter (issue 4) ---
+
+
+class IdDocumentTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IdDocumentType
+        django_get_or_create = ("name",)
+
+    name = "KTP-el"
+
+
+def ready_card(*, resident=None, kelurahan=None, number=None, serial=None):
+    """A receipt in status `ready` with its printed card, as after arrival at the kecamatan."""
+    resident = resident or ResidentFactory(kelurahan=kelurahan or KelurahanFactory())
+    receipt_kwargs = {"resident": resident, "status": Status.READY}
+    if number:
+        receipt_kwargs["number"] = number
+    receipt = ReceiptFactory(**receipt_kwargs)
+    card_kwargs = {"receipt": receipt}
+    if serial:
+        card_kwargs["serial"] = serial
+    return CardFactory(**card_kwargs)

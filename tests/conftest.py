@@ -123,7 +123,7 @@ def card_selatan(resident):
     """Siti Wahyuni's printed card, `ready` at the Balikpapan Selatan counter."""
     from tests.factories import ready_card
 
-    return ready_card(resident=resident, number="BPN1708050123", serial="KTP000000123")
+    return ready_card(resident=resident, number="BPN1708050123", serial="KTPSEL0000123")
 
 
 @pytest.fixture
@@ -134,5 +134,5 @@ def card_kota(prapatan):
     return ready_card(
         resident=ResidentFactory(full_name="Budi Santoso", kelurahan=prapatan, sex="L"),
         number="BPN1708060456",
-        serial="KTP000000456",
+        serial="KTPKOT0000456",
     )

@@ -24,7 +24,8 @@ class KecamatanFactory(factory.django.DjangoModelFactory):
         model = Kecamatan
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"64.71.{n + 10:02d}")
+    # Two digits only (max_length 8): wrap round; get_or_create on code then reuses a row.
+    code = factory.Sequence(lambda n: f"64.71.{n % 90 + 10:02d}")
     name = factory.Sequence(lambda n: f"Kecamatan Uji {n}")
     slug = factory.Sequence(lambda n: f"uji{n}")
     address = "Jl. Contoh No. 1"

@@ -393,3 +393,43 @@ def test_day_list_of_other_kecamatan_is_not_shown(client, clerk_kota, day_of_han
     with time_machine.travel(datetime.datetime(2018, 8, 20, 15, 0, tzinfo=WITA), tick=False):
         page = client.get(reverse("loket:today")).content.decode()
     assert "BPN1708050123" not in page and "Belum ada serah terima" in page
+
+
+def test_hand_over_post_on_a_card_not_yet_arrived_is_refused(counter, resident):
+    from tests.factories import CardFactory, ReceiptFactory
+
+    card = CardFactory(receipt=ReceiptFactory(resident=resident, status=Status.DISPATCHED))
+    response = counter.post(card_url(card), {"collected_by": "resident", "identity_check": "face"})
+    assert response.status_code == 409
+    assert "status resi Dikirim ke kecamatan" in response.content.decode()
+    card.receipt.refresh_from_db()
+    assert card.receipt.status == Status.DISPATCHED
+    assert not HandOver.objects.exists()
+
+
+def test_undo_page_without_an_active_hand_over_goes_back_to_the_card(
+    client, supervisor_selatan, card_selatan
+):
+    client.force_login(supervisor_selatan)
+    response = client.get(reverse("loket:undo", args=[card_selatan.receipt.number]), follow=True)
+    assert response.redirect_chain[-1][0] == card_url(card_selatan)
+    assert "Tidak ada serah terima yang bisa dibatalkan" in response.content.decode()
+
+
+def test_day_list_query_count_does_not_grow_with_rows(
+    counter, day_of_handovers, django_assert_num_queries
+):
+    # session, user, officer, hand-overs with receipt, resident, clerk and undoer
+    with (
+        time_machine.travel(datetime.datetime(2018, 8, 20, 15, 0, tzinfo=WITA), tick=False),
+        django_assert_num_queries(4),
+    ):
+        counter.get(reverse("loket:today"))
+
+
+def test_arrivals_list_query_count_is_pinned(counter, selatan, staff, django_assert_num_queries):
+    dispatched_cards(kecamatan=selatan, count=2, sent_by=staff)
+    dispatched_cards(kecamatan=selatan, count=3, sent_by=staff)
+    with django_assert_num_queries(4):
+        page = counter.get(reverse("loket:arrivals")).content.decode()
+    assert page.count("Konfirmasi</a>") == 2

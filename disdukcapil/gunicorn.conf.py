@@ -3,6 +3,12 @@
 The lookup is short and database-bound, so sync workers (2 x cores + 1) keep it simple;
 max_requests recycles workers to bound memory, and a crashed worker is replaced by the
 arbiter while the others keep serving.
+
+Failure modes (docs/security.md): the arbiter (master process) watches its workers; a worker
+that dies (segfault, OOM kill, SIGKILL) is reaped and a new one forked at once, and a worker
+stuck longer than `timeout` seconds is killed and replaced. The listening socket is shared, so
+only the request the dead worker had in flight is lost; tests/hardening/test_gunicorn.py kills
+a worker and checks that requests keep succeeding.
 """
 
 import multiprocessing
@@ -18,4 +24,13 @@ max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
+# Only the local reverse proxy may set X-Forwarded-Proto for gunicorn; Django trusts the header
+# only with TRUST_X_FORWARDED_PROTO=1 and the rate limiter reads X-Forwarded-For only with
+# TRUSTED_PROXY_COUNT >= 1 (docs/security.md).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Hostile input is cut off before Django sees it: request line (URL + query) and headers.
+# Between 2,048 (MAX_QUERY_STRING_BYTES) and 4,094 bytes Django answers with its 414 page;
+# beyond that gunicorn answers a bare 414 itself. Both are refusals, never a 500.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190

@@ -37,11 +37,19 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "receipts",
     "distribution",
+    "disdukcapil.apps.DisdukcapilConfig",
 ]
 
+# Order matters (outermost first): the hardening middleware wraps everything so that its
+# refusals (413/414/429/503) get the security headers too, and refuses oversized or
+# over-limit requests before sessions or the database are touched. docs/security.md.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "disdukcapil.security.SecurityHeadersMiddleware",
+    "disdukcapil.security.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "disdukcapil.security.RequestLimitsMiddleware",
+    "disdukcapil.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,7 +115,11 @@ else:
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # OWASP ASVS 2.1.1: at least 12 characters.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -144,15 +156,69 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TRUST_X_FORWARDED_PROTO", False) else None
 )
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Behind a TLS-terminating proxy (TRUST_X_FORWARDED_PROTO=1) the proxy redirects plain HTTP,
+# so Django's own redirect check (security.W008) is silenced then, and only then.
+SILENCED_SYSTEM_CHECKS = ["security.W008"] if SECURE_PROXY_SSL_HEADER else []
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# No JavaScript reads the CSRF token: forms carry it in a hidden field.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = False
+# HSTS preloading is decided for the registrable domain (balikpapan.go.id) by whoever runs
+# it, not by this app on its subdomain: opt-in, and Django's reminder (W021) is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS.append("security.W021")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (disdukcapil.security.SecurityHeadersMiddleware). No inline script
+# or style anywhere; the admin additionally allows the hash of the single inline <style>
+# block in Django 5.2's admin/change_list.html (tests/hardening pins the hash).
+CSP_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+CSP_ADMIN_PREFIX = "/admin/"
+CSP_ADMIN_STYLE_HASHES = ["'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='"]
+CSP_ADMIN_POLICY = CSP_POLICY.replace(
+    "style-src 'self'", "style-src 'self' " + " ".join(CSP_ADMIN_STYLE_HASHES)
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+NO_STORE_PREFIXES = ("/cek/", "/api/")
+
+# Rate limits (disdukcapil.ratelimit), per client address, counted in CACHES["default"].
+# A family checking a handful of receipts stays far below them; a scraper hits them within
+# a minute. Logins count failed attempts only. docs/security.md explains the numbers.
+RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+RATELIMIT_LOOKUP_PER_MINUTE = env_int("RATELIMIT_LOOKUP_PER_MINUTE", 20)
+RATELIMIT_LOOKUP_PER_HOUR = env_int("RATELIMIT_LOOKUP_PER_HOUR", 100)
+RATELIMIT_LOGIN_PER_MINUTE = env_int("RATELIMIT_LOGIN_PER_MINUTE", 10)
+RATELIMIT_LOGIN_PER_HOUR = env_int("RATELIMIT_LOGIN_PER_HOUR", 30)
+RATELIMIT_EXEMPT_IPS = frozenset(env_list("RATELIMIT_EXEMPT_IPS"))
+RATELIMIT_LOOKUP_PREFIXES = ("/cek/", "/api/")
+RATELIMIT_LOGIN_PATHS = frozenset({"/loket/masuk/", "/admin/login/"})
+# How many reverse proxies of ours add to X-Forwarded-For. 0 (default): use REMOTE_ADDR and
+# ignore the header, which any client can write. 1: nginx in front of gunicorn.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Oversized input (disdukcapil.security.RequestLimitsMiddleware and Django's own limits).
+MAX_QUERY_STRING_BYTES = env_int("MAX_QUERY_STRING_BYTES", 2048)
+PUBLIC_MAX_BODY_BYTES = env_int("PUBLIC_MAX_BODY_BYTES", 16 * 1024)
+# Staff paths carry the receipt import (a CSV of up to 50 MB).
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 55 * 1024 * 1024)
+STAFF_PATH_PREFIXES = ("/admin/", "/staf/", "/loket/")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form fields only; file data is excluded
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads are streamed to a temp file
+# Seconds a client is told to wait after a 503 (database unreachable).
+UNAVAILABLE_RETRY_AFTER = 30
 
 # Receipts whose status has not moved for this many days are flagged to staff.
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 60)

@@ -2,16 +2,20 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import TemplateView
+
+from distribution import views_counter as views
 
 app_name = "loket"
 
 urlpatterns = [
-    path(
-        "masuk/",
-        auth_views.LoginView.as_view(template_name="distribution/login.html"),
-        name="login",
-    ),
+    path("masuk/", views.CounterLoginView.as_view(), name="login"),
+    # LogoutView accepts POST only (Django 5): the header's logout button is a form.
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", TemplateView.as_view(template_name="distribution/counter_home.html"), name="home"),
+    path("", views.home, name="home"),
+    path("resi/<str:number>/", views.receipt_detail, name="receipt"),
+    path("resi/<str:number>/batal/", views.handover_undo_view, name="undo"),
+    path("kiriman/", views.arrivals, name="arrivals"),
+    path("kiriman/<int:pk>/", views.arrival_confirm, name="arrival"),
+    path("hari-ini/", views.today, name="today"),
+    path("hari-ini.csv", views.today_csv, name="today_csv"),
 ]

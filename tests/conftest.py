@@ -105,3 +105,34 @@ def supervisor_selatan(selatan):
 @pytest.fixture
 def anonymous(client):
     return client
+
+
+# --- counter (issue 4) ---
+
+
+@pytest.fixture
+def ktp(db):
+    """The ID document most proxies show at the counter."""
+    from tests.factories import IdDocumentTypeFactory
+
+    return IdDocumentTypeFactory(name="KTP-el")
+
+
+@pytest.fixture
+def card_selatan(resident):
+    """Siti Wahyuni's printed card, `ready` at the Balikpapan Selatan counter."""
+    from tests.factories import ready_card
+
+    return ready_card(resident=resident, number="BPN1708050123", serial="KTPSEL0000123")
+
+
+@pytest.fixture
+def card_kota(prapatan):
+    """A `ready` card of a resident of Prapatan, collected at Balikpapan Kota."""
+    from tests.factories import ResidentFactory, ready_card
+
+    return ready_card(
+        resident=ResidentFactory(full_name="Budi Santoso", kelurahan=prapatan, sex="L"),
+        number="BPN1708060456",
+        serial="KTPKOT0000456",
+    )

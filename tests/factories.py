@@ -6,7 +6,15 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from distribution.models import BlankBatch, Card, Dispatch, DispatchItem, Officer, PrintRun
+from distribution.models import (
+    BlankBatch,
+    Card,
+    Dispatch,
+    DispatchItem,
+    IdDocumentType,
+    Officer,
+    PrintRun,
+)
 from receipts.demo import make_nik
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
 
@@ -16,7 +24,8 @@ class KecamatanFactory(factory.django.DjangoModelFactory):
         model = Kecamatan
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"64.71.{n + 10:02d}")
+    # Two digits only (max_length 8): wrap round; get_or_create on code then reuses a row.
+    code = factory.Sequence(lambda n: f"64.71.{n % 90 + 10:02d}")
     name = factory.Sequence(lambda n: f"Kecamatan Uji {n}")
     slug = factory.Sequence(lambda n: f"uji{n}")
     address = "Jl. Contoh No. 1"
@@ -139,3 +148,27 @@ def dispatched_cards(*, kecamatan, count, sent_by, resident_kelurahan=None):
         cards.append(card)
     BlankBatch.objects.filter(pk=batch.pk).update(used=count)
     return dispatch, cards
+
+
+# --- counter (issue 4) ---
+
+
+class IdDocumentTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IdDocumentType
+        django_get_or_create = ("name",)
+
+    name = "KTP-el"
+
+
+def ready_card(*, resident=None, kelurahan=None, number=None, serial=None):
+    """A receipt in status `ready` with its printed card, as after arrival at the kecamatan."""
+    resident = resident or ResidentFactory(kelurahan=kelurahan or KelurahanFactory())
+    receipt_kwargs = {"resident": resident, "status": Status.READY}
+    if number:
+        receipt_kwargs["number"] = number
+    receipt = ReceiptFactory(**receipt_kwargs)
+    card_kwargs = {"receipt": receipt}
+    if serial:
+        card_kwargs["serial"] = serial
+    return CardFactory(**card_kwargs)

@@ -13,3 +13,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+RATELIMIT_ENABLED = False  # tests/hardening enable it explicitly
+# Tests never run collectstatic: let whitenoise look files up lazily instead of warning.
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,228 @@
+"""Per-client rate limits for the receipt lookup, the API and the login forms.
+
+Fixed-window counters in Django's cache: one key per (bucket, client, window), created with
+its expiry and incremented atomically. On Redis (production, CI) every gunicorn worker and
+host shares the counts, and the whole check is one pipelined round trip; on the local-memory
+cache (SQLite default) each worker counts alone.
+
+The limiter fails OPEN: when the cache cannot be reached the request is served and a warning
+is logged. Residents must be able to look up their receipt while Redis restarts; the limit is
+a brake on scraping, not an access control (every public answer is masked data anyway).
+See docs/security.md for the limits and why.
+"""
+
+import ipaddress
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger("disdukcapil.ratelimit")
+
+MINUTE = 60
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class Window:
+    seconds: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: int = 0
+
+
+def client_ip(request) -> str:
+    """Return the address the limits are keyed on.
+
+    REMOTE_ADDR unless settings.TRUSTED_PROXY_COUNT says that many reverse proxies of ours
+    sit in front of the app: then the address the outermost trusted proxy saw, i.e. the
+    TRUSTED_PROXY_COUNT-th entry from the right of X-Forwarded-For. Entries further left
+    are written by the client and never trusted, so a spoofed header cannot reset a count.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies <= 0:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if len(forwarded) < proxies:
+        # Fewer hops than proxies we run: the request did not come through all of them.
+        return remote
+    candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+def _keys(bucket: str, ip: str, windows: list[Window], now: float) -> list[str]:
+    return [f"rl:{bucket}:{w.seconds}:{int(now // w.seconds)}:{ip}" for w in windows]
+
+
+def _retry_after(windows: list[Window], counts: list[int], now: float) -> int:
+    waits = [
+        math.ceil(w.seconds - (now % w.seconds))
+        for w, count in zip(windows, counts, strict=True)
+        if count > w.limit
+    ]
+    return max(waits) if waits else 0
+
+
+def _redis_client():
+    """The raw redis client behind Django's RedisCache, or None for any other backend."""
+    backend = getattr(cache, "_cache", None)
+    if backend is None or not hasattr(backend, "get_client"):
+        return None
+    return backend.get_client(write=True)
+
+
+def _incr_all(keys: list[str], windows: list[Window]) -> list[int]:
+    client = _redis_client()
+    if client is not None:
+        # One round trip: SET NX EX creates the window with its expiry, INCR counts.
+        pipe = client.pipeline(transaction=False)
+        for key, w in zip(keys, windows, strict=True):
+            raw = cache.make_and_validate_key(key)
+            pipe.set(raw, 0, ex=w.seconds, nx=True)
+            pipe.incr(raw)
+        return [int(v) for v in pipe.execute()[1::2]]
+    counts = []
+    for key, w in zip(keys, windows, strict=True):
+        cache.add(key, 0, timeout=w.seconds)
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=w.seconds)
+            counts.append(1)
+    return counts
+
+
+def _read_all(keys: list[str]) -> list[int]:
+    found = cache.get_many(keys)
+    return [int(found.get(key, 0)) for key in keys]
+
+
+def hit(bucket: str, ip: str, windows: list[Window]) -> Verdict:
+    """Count one request; refuse it when any window is over its limit. Fails open."""
+    now = time.time()
+    keys = _keys(bucket, ip, windows, now)
+    try:
+        counts = _incr_all(keys, windows)
+    except Exception:
+        logger.warning("rate limit cache unreachable; serving %s unlimited", bucket, exc_info=True)
+        return Verdict(True)
+    retry = _retry_after(windows, counts, now)
+    return Verdict(retry == 0, retry)
+
+
+def peek(bucket: str, ip: str, windows: list[Window]) -> Verdict:
+    """Refuse when a window is already at its limit, without counting. Fails open."""
+    now = time.time()
+    keys = _keys(bucket, ip, windows, now)
+    try:
+        counts = _read_all(keys)
+    except Exception:
+        logger.warning("rate limit cache unreachable; serving %s unlimited", bucket, exc_info=True)
+        return Verdict(True)
+    # At the limit already: the next attempt would be over it.
+    retry = _retry_after(windows, [c + 1 for c in counts], now)
+    return Verdict(retry == 0, retry)
+
+
+def record(bucket: str, ip: str, windows: list[Window]) -> None:
+    """Count one event (a failed login) without judging it. Fails open."""
+    now = time.time()
+    try:
+        _incr_all(_keys(bucket, ip, windows, now), windows)
+    except Exception:
+        logger.warning("rate limit cache unreachable; %s not counted", bucket, exc_info=True)
+
+
+def lookup_windows() -> list[Window]:
+    return [
+        Window(MINUTE, settings.RATELIMIT_LOOKUP_PER_MINUTE),
+        Window(HOUR, settings.RATELIMIT_LOOKUP_PER_HOUR),
+    ]
+
+
+def login_windows() -> list[Window]:
+    return [
+        Window(MINUTE, settings.RATELIMIT_LOGIN_PER_MINUTE),
+        Window(HOUR, settings.RATELIMIT_LOGIN_PER_HOUR),
+    ]
+
+
+def too_many_requests(request, retry_after: int) -> HttpResponse:
+    """The 429 answer: JSON for the API, the Indonesian page otherwise; Retry-After set."""
+    if request.path.startswith("/api/"):
+        response = HttpResponse(
+            json.dumps({"error": "rate_limited", "retry_after": retry_after}),
+            content_type="application/json",
+            status=429,
+        )
+    else:
+        minutes = max(1, math.ceil(retry_after / 60))
+        # No context processors: a refused scraper must not cost a session or DB read.
+        body = render_to_string(
+            "429.html",
+            {"request": request, "retry_after": retry_after, "retry_minutes": minutes},
+        )
+        response = HttpResponse(body, status=429)
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class RateLimitMiddleware:
+    """Limit lookups (/cek/, /api/) per request and logins per failed attempt.
+
+    Unlimited paths cost nothing: one prefix test and no cache access. A lookup costs one
+    cache round trip on Redis. A login POST costs a read before the view and, only when the
+    attempt failed (anything but a redirect), one write after it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not settings.RATELIMIT_ENABLED:
+            return self.get_response(request)
+        path = request.path_info
+        if path.startswith(settings.RATELIMIT_LOOKUP_PREFIXES):
+            ip = client_ip(request)
+            if ip in settings.RATELIMIT_EXEMPT_IPS:
+                return self.get_response(request)
+            verdict = hit("lookup", ip, lookup_windows())
+            if not verdict.allowed:
+                logger.info("lookup rate limit hit by %s on %s", ip, path)
+                return too_many_requests(request, verdict.retry_after)
+            return self.get_response(request)
+        if request.method == "POST" and path in settings.RATELIMIT_LOGIN_PATHS:
+            ip = client_ip(request)
+            if ip in settings.RATELIMIT_EXEMPT_IPS:
+                return self.get_response(request)
+            windows = login_windows()
+            verdict = peek("login", ip, windows)
+            if not verdict.allowed:
+                logger.warning("login rate limit hit by %s on %s", ip, path)
+                return too_many_requests(request, verdict.retry_after)
+            response = self.get_response(request)
+            # A successful login redirects; anything else (the form again, a CSRF refusal)
+            # is a failed attempt and counts towards the limit.
+            if not 300 <= response.status_code < 400:
+                record("login", ip, windows)
+            return response
+        return self.get_response(request)

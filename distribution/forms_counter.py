@@ -1,0 +1,102 @@
+"""Forms of the counter application. They check input shape; the services decide the rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from distribution.models import HandOver, IdDocumentType
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Nomor resi, NIK, atau nama"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "off", "type": "search", "class": "big"}
+        ),
+    )
+
+
+class HandOverForm(forms.Form):
+    collected_by = forms.ChoiceField(
+        label=_("Diambil oleh"),
+        choices=HandOver.CollectedBy.choices,
+        initial=HandOver.CollectedBy.RESIDENT,
+        widget=forms.RadioSelect,
+    )
+    identity_check = forms.ChoiceField(
+        label=_("Cara identitas dicocokkan"),
+        choices=HandOver.IdentityCheck.choices,
+        widget=forms.RadioSelect,
+    )
+    proxy_name = forms.CharField(label=_("Nama wakil"), max_length=150, required=False)
+    proxy_relationship = forms.CharField(
+        label=_("Hubungan dengan pemilik"),
+        max_length=60,
+        required=False,
+        help_text=_("Misalnya suami, istri, anak, orang tua."),
+    )
+    proxy_authority = forms.ChoiceField(
+        label=_("Dasar perwakilan"),
+        choices=[("", _("— pilih —")), *HandOver.ProxyAuthority.choices],
+        required=False,
+    )
+    id_document_type = forms.ModelChoiceField(
+        label=_("Dokumen identitas pengambil"),
+        queryset=IdDocumentType.objects.filter(active=True),
+        required=False,
+        empty_label=_("— tidak ada —"),
+    )
+    id_document_number = forms.CharField(label=_("Nomor dokumen"), max_length=40, required=False)
+    note = forms.CharField(label=_("Catatan (opsional)"), max_length=500, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("collected_by") == HandOver.CollectedBy.PROXY:
+            for field in ("proxy_name", "proxy_relationship", "proxy_authority"):
+                if not data.get(field):
+                    self.add_error(field, _("Wajib diisi jika diwakilkan."))
+            if not data.get("id_document_type"):
+                self.add_error("id_document_type", _("Wajib diisi jika diwakilkan."))
+            if not data.get("id_document_number"):
+                self.add_error("id_document_number", _("Wajib diisi jika diwakilkan."))
+        if data.get("identity_check") == HandOver.IdentityCheck.DOCUMENT:
+            if not data.get("id_document_type"):
+                self.add_error("id_document_type", _("Pilih dokumen yang diperiksa."))
+            if not data.get("id_document_number"):
+                self.add_error("id_document_number", _("Isi nomor dokumen yang diperiksa."))
+        return data
+
+
+class UndoForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Alasan pembatalan"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Tuliskan alasan pembatalan.")},
+    )
+
+
+class ArrivalForm(forms.Form):
+    missing = forms.MultipleChoiceField(
+        label=_("Kartu yang TIDAK ada dalam kiriman"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(label=_("Catatan"), max_length=500, required=False)
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["missing"].choices = [
+            (
+                str(item.card_id),
+                f"{item.card.serial} · {item.card.receipt.number} · {item.card.receipt.resident.full_name}",
+            )
+            for item in items
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("missing") and not data.get("note"):
+            self.add_error("note", _("Jelaskan kartu yang tidak ada."))
+        return data

@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from distribution import selectors, services
 from distribution.forms import (
@@ -74,7 +74,7 @@ def _dashboard(request, *, batch_form=None, status=200):
     return render(request, "distribution/staff_dashboard.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @staff_page("distribution.view_printrun")
 def dashboard(request):
     return _dashboard(request)
@@ -103,13 +103,13 @@ def _run_form_page(request, form, status=200):
     return render(request, "distribution/staff_run_new.html", {"form": form}, status=status)
 
 
-@require_GET
+@require_safe
 @staff_page("distribution.add_printrun")
 def run_new(request):
     return _run_form_page(request, PrintRunForm())
 
 
-@require_GET
+@require_safe
 @staff_page("distribution.add_printrun")
 def run_preview(request):
     form = PrintRunForm(request.GET)
@@ -156,7 +156,7 @@ def run_create(request):
     return redirect("staf:run_detail", pk=run.pk)
 
 
-@require_GET
+@require_safe
 @staff_page("distribution.view_printrun")
 def run_detail(request, pk):
     run = get_object_or_404(PrintRun.objects.select_related("kecamatan", "created_by"), pk=pk)
@@ -284,7 +284,7 @@ def _dispatch_page(request, dispatch, *, receive_form=None, schedule_form=None, 
     )
 
 
-@require_GET
+@require_safe
 @staff_page("distribution.view_dispatch")
 def dispatch_detail(request, pk):
     dispatch = get_object_or_404(Dispatch.objects.select_related("kecamatan"), pk=pk)

@@ -537,6 +537,18 @@ def pickup_schedule_publish(
             raise DistributionError(_("Tanggal pengambilan tidak boleh sebelum hari ini."))
         if entry.end_time <= entry.start_time:
             raise DistributionError(_("Jam selesai harus setelah jam mulai."))
+    taken = PickupSchedule.objects.filter(
+        kecamatan=kecamatan,
+        date__in={entry.date for entry in entries},
+        kelurahan__in=[entry.kelurahan for entry in entries if entry.kelurahan is not None],
+    ).values_list("kelurahan_id", "date")
+    published = set(taken)
+    for entry in entries:
+        if entry.kelurahan is not None and (entry.kelurahan.pk, entry.date) in published:
+            raise DistributionError(
+                _("Jadwal untuk %(kelurahan)s pada %(date)s sudah ada.")
+                % {"kelurahan": entry.kelurahan, "date": entry.date.strftime("%d-%m-%Y")}
+            )
     schedules = PickupSchedule.objects.bulk_create(
         [
             PickupSchedule(

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from distribution.models import Dispatch, DispatchItem, PickupSchedule
@@ -116,3 +118,32 @@ def test_pickup_schedule_refuses_end_before_start(selatan, sepinggan, staff):
     )
     with pytest.raises(DistributionError, match="Jam selesai"):
         pickup_schedule_publish(kecamatan=selatan, entries=entries, actor=staff)
+
+
+def test_the_same_pickup_day_is_not_published_twice(selatan, sepinggan, staff):
+    entries = pickup_schedule_plan(
+        kelurahan=[sepinggan],
+        start_date=timezone.localdate() + datetime.timedelta(days=1),
+        start_time=datetime.time(8),
+        end_time=datetime.time(12),
+    )
+    pickup_schedule_publish(kecamatan=selatan, entries=entries, actor=staff)
+    with pytest.raises(DistributionError, match="sudah ada"):
+        pickup_schedule_publish(kecamatan=selatan, entries=entries, actor=staff)
+    assert PickupSchedule.objects.count() == 1
+
+
+def test_printing_and_dispatching_take_the_same_queries_for_5_or_60_cards(sepinggan, staff):
+    BlankBatchFactory(quantity=100)
+    start = datetime.datetime(2017, 8, 1, tzinfo=WITA)
+    waiting_receipts(kelurahan=sepinggan, count=65, first_recorded_at=start)
+    small = print_run_create(kecamatan=None, count=5, cutoff_date=CUTOFF, actor=staff)
+    large = print_run_create(kecamatan=None, count=60, cutoff_date=CUTOFF, actor=staff)
+
+    def queries(func, run):
+        with CaptureQueriesContext(connection) as ctx:
+            func(print_run=run, actor=staff)
+        return len(ctx.captured_queries)
+
+    assert queries(print_run_mark_printed, small) == queries(print_run_mark_printed, large)
+    assert queries(dispatch_create, small) == queries(dispatch_create, large)

@@ -1,7 +1,22 @@
 """Staff pages of Disdukcapil (print runs, dispatches). Login and permission required."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from distribution import views
 
 app_name = "staf"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("blanko/", views.batch_create, name="batch_create"),
+    path("cetak/baru/", views.run_new, name="run_new"),
+    path("cetak/pratinjau/", views.run_preview, name="run_preview"),
+    path("cetak/", views.run_create, name="run_create"),
+    path("cetak/<int:pk>/", views.run_detail, name="run_detail"),
+    path("cetak/<int:pk>/tercetak/", views.run_mark_printed, name="run_mark_printed"),
+    path("cetak/<int:pk>/kirim/", views.run_dispatch, name="run_dispatch"),
+    path("kartu/<int:pk>/rusak/", views.card_spoil, name="card_spoil"),
+    path("kiriman/<int:pk>/", views.dispatch_detail, name="dispatch_detail"),
+    path("kiriman/<int:pk>/terima/", views.dispatch_receive, name="dispatch_receive"),
+    path("kiriman/<int:pk>/jadwal/", views.dispatch_schedule, name="dispatch_schedule"),
+]

@@ -1,6 +1,7 @@
 """factory_boy factories: valid, consistent objects with as little typing as possible."""
 
 import datetime
+import zlib
 
 import factory
 from django.contrib.auth import get_user_model
@@ -24,7 +25,8 @@ class KecamatanFactory(factory.django.DjangoModelFactory):
         model = Kecamatan
         django_get_or_create = ("code",)
 
-    # Two digits only (max_length 8): wrap round; get_or_create on code then reuses a row.
+    # Wraps at 99: the sequence counts every call (fixtures included) across the whole test
+    # run, and a code longer than 8 characters is refused by PostgreSQL.
     code = factory.Sequence(lambda n: f"64.71.{n % 90 + 10:02d}")
     name = factory.Sequence(lambda n: f"Kecamatan Uji {n}")
     slug = factory.Sequence(lambda n: f"uji{n}")
@@ -172,3 +174,52 @@ def ready_card(*, resident=None, kelurahan=None, number=None, serial=None):
     if serial:
         card_kwargs["serial"] = serial
     return CardFactory(**card_kwargs)
+
+
+def waiting_receipts(*, kelurahan, count, first_recorded_at, step=None, prefix="Q"):
+    """Bulk-insert ``count`` residents with `recorded` receipts (and first events), fast.
+
+    Receipt i is recorded at ``first_recorded_at + i * step`` (default one minute) and numbered
+    ``<prefix><i:07d>``, so queue order is creation order. Returns the receipts in that order.
+    """
+    step = step or datetime.timedelta(minutes=1)
+    stamp = f"{zlib.crc32(prefix.encode()) % 10**6:06d}"
+    residents = Resident.objects.bulk_create(
+        [
+            Resident(
+                nik=f"64{stamp}{i:08d}",
+                full_name=f"Warga {prefix} {i}",
+                birth_date=datetime.date(1990, 1, 1),
+                sex="L",
+                kelurahan=kelurahan,
+            )
+            for i in range(count)
+        ],
+        batch_size=500,
+    )
+    if residents and residents[0].pk is None:
+        residents = list(Resident.objects.filter(nik__startswith=f"64{stamp}").order_by("nik"))
+    receipts = Receipt.objects.bulk_create(
+        [
+            Receipt(
+                number=f"{prefix}{i:07d}",
+                resident=resident,
+                recorded_at=first_recorded_at + i * step,
+                status_changed_at=first_recorded_at + i * step,
+                recorded_place="Disdukcapil Kota Balikpapan",
+                collection_kecamatan_id=kelurahan.kecamatan_id,
+            )
+            for i, resident in enumerate(residents)
+        ],
+        batch_size=500,
+    )
+    if receipts and receipts[0].pk is None:
+        receipts = list(Receipt.objects.filter(number__startswith=prefix).order_by("number"))
+    ReceiptEvent.objects.bulk_create(
+        [
+            ReceiptEvent(receipt=r, from_status="", to_status=Status.RECORDED, at=r.recorded_at)
+            for r in receipts
+        ],
+        batch_size=500,
+    )
+    return receipts

@@ -1,0 +1,90 @@
+"""Forms of the staff pages. Rules about state (stock, queue) live in distribution.services."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from receipts.models import Kecamatan
+
+
+def _today():
+    return timezone.localdate()
+
+
+class PrintRunForm(forms.Form):
+    kecamatan = forms.ModelChoiceField(
+        label=_("Kecamatan"),
+        queryset=Kecamatan.objects.order_by("code"),
+        required=False,
+        empty_label=_("Semua kecamatan"),
+    )
+    count = forms.IntegerField(
+        label=_("Jumlah kartu"),
+        min_value=1,
+        max_value=100_000,
+        error_messages={"min_value": _("Jumlah kartu harus lebih dari nol.")},
+    )
+    cutoff_date = forms.DateField(
+        label=_("Batas tanggal resi"),
+        initial=_today,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Resi yang direkam sampai tanggal ini (WITA) ikut antrean."),
+    )
+
+    def clean_cutoff_date(self):
+        cutoff = self.cleaned_data["cutoff_date"]
+        if cutoff > timezone.localdate():
+            raise forms.ValidationError(_("Batas tanggal resi tidak boleh melewati hari ini."))
+        return cutoff
+
+
+class SpoilCardForm(forms.Form):
+    note = forms.CharField(label=_("Catatan"), max_length=255, required=False)
+
+
+class DispatchReceiveForm(forms.Form):
+    missing = forms.TypedMultipleChoiceField(
+        label=_("Kartu yang tidak ada"), coerce=int, required=False
+    )
+    note = forms.CharField(label=_("Catatan"), max_length=255, required=False)
+
+    def __init__(self, *args, card_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["missing"].choices = card_choices
+
+
+class PickupScheduleForm(forms.Form):
+    start_date = forms.DateField(
+        label=_("Mulai tanggal"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    start_time = forms.TimeField(
+        label=_("Jam mulai"),
+        initial=datetime.time(8),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    end_time = forms.TimeField(
+        label=_("Jam selesai"),
+        initial=datetime.time(14),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    place = forms.CharField(label=_("Tempat"), max_length=255, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_time"), cleaned.get("end_time")
+        if start and end and end <= start:
+            raise forms.ValidationError(_("Jam selesai harus setelah jam mulai."))
+        return cleaned
+
+
+class BlankBatchForm(forms.Form):
+    reference = forms.CharField(label=_("Nomor surat/referensi"), max_length=100)
+    quantity = forms.IntegerField(label=_("Jumlah blanko"), min_value=1, max_value=10_000_000)
+    received_on = forms.DateField(
+        label=_("Tanggal diterima"),
+        initial=_today,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(label=_("Catatan"), max_length=255, required=False)

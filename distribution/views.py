@@ -1,0 +1,346 @@
+"""Staff pages of Disdukcapil: blank stock, print runs, dispatches (/staf/).
+
+Every page needs a logged-in staff account with the model permission named on the view;
+anonymous visitors are sent to the admin login. Writes are POST only, call one service and
+redirect (post/redirect/get) with a message.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
+
+from distribution import selectors, services
+from distribution.forms import (
+    BlankBatchForm,
+    DispatchReceiveForm,
+    PickupScheduleForm,
+    PrintRunForm,
+    SpoilCardForm,
+)
+from distribution.models import Card, Dispatch, DispatchItem, PickupSchedule, PrintRun
+from receipts.models import Kelurahan
+
+CARDS_PER_PAGE = 100
+
+
+def staff_page(permission: str):
+    """Let through active staff holding ``permission``; send anonymous users to log in."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not (user.is_active and user.is_staff and user.has_perm(permission)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _stale_changelist_url():
+    # The receipt admin is built separately; without it the dashboard still shows the count.
+    try:
+        base = reverse("admin:receipts_receipt_changelist")
+    except NoReverseMatch:
+        return ""
+    since = selectors.stale_since().date().isoformat()
+    return f"{base}?status__in=printed,dispatched&status_changed_at__lte={since}"
+
+
+def _dashboard(request, *, batch_form=None, status=200):
+    context = {
+        "stock": selectors.blank_stock(),
+        "status_counts": selectors.receipt_status_counts(),
+        "runs": selectors.recent_print_runs(),
+        "dispatches": selectors.recent_dispatches(),
+        "stale_count": selectors.stale_receipts().count(),
+        "stale_url": _stale_changelist_url(),
+        "batch_form": batch_form or BlankBatchForm(),
+    }
+    return render(request, "distribution/staff_dashboard.html", context, status=status)
+
+
+@require_safe
+@staff_page("distribution.view_printrun")
+def dashboard(request):
+    return _dashboard(request)
+
+
+@require_POST
+@staff_page("distribution.add_blankbatch")
+def batch_create(request):
+    form = BlankBatchForm(request.POST)
+    if not form.is_valid():
+        return _dashboard(request, batch_form=form, status=400)
+    try:
+        batch = services.blank_batch_receive(**form.cleaned_data, actor=request.user)
+    except services.DistributionError as exc:
+        form.add_error(None, exc.message)
+        return _dashboard(request, batch_form=form, status=409)
+    messages.success(
+        request,
+        _("Batch %(reference)s dengan %(quantity)s blanko dicatat.")
+        % {"reference": batch.reference, "quantity": batch.quantity},
+    )
+    return redirect("staf:dashboard")
+
+
+def _run_form_page(request, form, status=200):
+    return render(request, "distribution/staff_run_new.html", {"form": form}, status=status)
+
+
+@require_safe
+@staff_page("distribution.add_printrun")
+def run_new(request):
+    return _run_form_page(request, PrintRunForm())
+
+
+@require_safe
+@staff_page("distribution.add_printrun")
+def run_preview(request):
+    form = PrintRunForm(request.GET)
+    if not form.is_valid():
+        return _run_form_page(request, form, status=400)
+    try:
+        preview = services.print_run_preview(**form.cleaned_data)
+    except services.DistributionError as exc:
+        form.add_error(None, exc.message)
+        return _run_form_page(request, form, status=400)
+    return render(
+        request,
+        "distribution/staff_run_preview.html",
+        {"form": form, "preview": preview, "data": form.cleaned_data},
+    )
+
+
+@require_POST
+@staff_page("distribution.add_printrun")
+def run_create(request):
+    form = PrintRunForm(request.POST)
+    if not form.is_valid():
+        return _run_form_page(request, form, status=400)
+    try:
+        run = services.print_run_create(**form.cleaned_data, actor=request.user)
+    except services.DistributionError as exc:
+        form.add_error(None, exc.message)
+        return _run_form_page(request, form, status=409)
+    if run.allocated < run.requested:
+        messages.warning(
+            request,
+            _(
+                "Proses cetak #%(run)s dibuat dengan %(allocated)s kartu, kurang dari "
+                "%(requested)s yang diminta (blanko atau resi tidak cukup)."
+            )
+            % {"run": run.pk, "allocated": run.allocated, "requested": run.requested},
+        )
+    else:
+        messages.success(
+            request,
+            _("Proses cetak #%(run)s dibuat dengan %(allocated)s kartu.")
+            % {"run": run.pk, "allocated": run.allocated},
+        )
+    return redirect("staf:run_detail", pk=run.pk)
+
+
+@require_safe
+@staff_page("distribution.view_printrun")
+def run_detail(request, pk):
+    run = get_object_or_404(PrintRun.objects.select_related("kecamatan", "created_by"), pk=pk)
+    cards = (
+        run.cards.select_related("receipt__collection_kecamatan", "batch")
+        .annotate(sent=Exists(DispatchItem.objects.filter(card=OuterRef("pk"))))
+        .order_by("position")
+    )
+    page = Paginator(cards, CARDS_PER_PAGE).get_page(request.GET.get("page"))
+    outcomes = dict(run.cards.values_list("outcome").annotate(n=Count("pk")))
+    dispatches = (
+        Dispatch.objects.filter(items__card__print_run=run)
+        .select_related("kecamatan")
+        .annotate(n_items=Count("items", distinct=True))
+        .order_by("kecamatan__code")
+        .distinct()
+    )
+    return render(
+        request,
+        "distribution/staff_run_detail.html",
+        {
+            "run": run,
+            "page": page,
+            "outcomes": [(o.value, o.label, outcomes.get(o.value, 0)) for o in Card.Outcome],
+            "queued_count": outcomes.get(Card.Outcome.QUEUED, 0),
+            "printed_count": outcomes.get(Card.Outcome.PRINTED, 0),
+            "dispatches": dispatches,
+        },
+    )
+
+
+@require_POST
+@staff_page("distribution.change_printrun")
+def run_mark_printed(request, pk):
+    run = get_object_or_404(PrintRun, pk=pk)
+    try:
+        count = services.print_run_mark_printed(print_run=run, actor=request.user)
+    except services.DistributionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s kartu ditandai tercetak.", "%(count)s kartu ditandai tercetak.", count
+            )
+            % {"count": count},
+        )
+    return redirect("staf:run_detail", pk=run.pk)
+
+
+@require_POST
+@staff_page("distribution.change_card")
+def card_spoil(request, pk):
+    card = get_object_or_404(Card, pk=pk)
+    form = SpoilCardForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.card_mark_spoiled(card=card, actor=request.user, note=note)
+    except services.DistributionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Kartu %(serial)s dicatat salah cetak; resi %(number)s kembali ke depan antrean.")
+            % {"serial": card.serial, "number": card.receipt.number},
+        )
+    return redirect("staf:run_detail", pk=card.print_run_id)
+
+
+@require_POST
+@staff_page("distribution.add_dispatch")
+def run_dispatch(request, pk):
+    run = get_object_or_404(PrintRun, pk=pk)
+    try:
+        dispatches = services.dispatch_create(print_run=run, actor=request.user)
+    except services.DistributionError as exc:
+        messages.error(request, exc.message)
+        return redirect("staf:run_detail", pk=run.pk)
+    messages.success(
+        request,
+        ngettext(
+            "Kartu dikirim dalam %(count)s kiriman: %(kecamatan)s.",
+            "Kartu dikirim dalam %(count)s kiriman: %(kecamatan)s.",
+            len(dispatches),
+        )
+        % {
+            "count": len(dispatches),
+            "kecamatan": ", ".join(str(d.kecamatan) for d in dispatches),
+        },
+    )
+    if len(dispatches) == 1:
+        return redirect("staf:dispatch_detail", pk=dispatches[0].pk)
+    return redirect("staf:run_detail", pk=run.pk)
+
+
+def _dispatch_page(request, dispatch, *, receive_form=None, schedule_form=None, status=200):
+    items = dispatch.items.select_related("card__receipt__resident__kelurahan").order_by(
+        "card__receipt__resident__kelurahan__code", "card__position", "pk"
+    )
+    page = Paginator(items, CARDS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = dispatch.items.aggregate(
+        n_total=Count("pk"),
+        n_arrived=Count("pk", filter=Q(arrived=True)),
+        n_missing=Count("pk", filter=Q(arrived=False)),
+    )
+    schedules = (
+        PickupSchedule.objects.filter(
+            kecamatan=dispatch.kecamatan, date__gte=timezone.localdate(dispatch.sent_at)
+        )
+        .select_related("kelurahan")
+        .order_by("date", "start_time")
+    )
+    return render(
+        request,
+        "distribution/staff_dispatch_detail.html",
+        {
+            "dispatch": dispatch,
+            "page": page,
+            "counts": counts,
+            "receive_form": receive_form or DispatchReceiveForm(),
+            "schedule_form": schedule_form or PickupScheduleForm(),
+            "schedules": schedules,
+        },
+        status=status,
+    )
+
+
+@require_safe
+@staff_page("distribution.view_dispatch")
+def dispatch_detail(request, pk):
+    dispatch = get_object_or_404(Dispatch.objects.select_related("kecamatan"), pk=pk)
+    return _dispatch_page(request, dispatch)
+
+
+@require_POST
+@staff_page("distribution.receive_dispatch")
+def dispatch_receive(request, pk):
+    dispatch = get_object_or_404(Dispatch.objects.select_related("kecamatan"), pk=pk)
+    card_ids = dispatch.items.values_list("card_id", flat=True)
+    form = DispatchReceiveForm(request.POST, card_choices=[(i, i) for i in card_ids])
+    if not form.is_valid():
+        return _dispatch_page(request, dispatch, receive_form=form, status=400)
+    try:
+        arrived, missing = services.dispatch_receive(
+            dispatch=dispatch,
+            actor=request.user,
+            missing_card_ids=form.cleaned_data["missing"],
+            note=form.cleaned_data["note"],
+        )
+    except (services.DistributionError, services.TransitionError) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Kiriman diterima: %(arrived)s kartu sampai, %(missing)s tidak ada.")
+            % {"arrived": arrived, "missing": missing},
+        )
+    return redirect("staf:dispatch_detail", pk=dispatch.pk)
+
+
+@require_POST
+@staff_page("distribution.add_pickupschedule")
+def dispatch_schedule(request, pk):
+    dispatch = get_object_or_404(Dispatch.objects.select_related("kecamatan"), pk=pk)
+    form = PickupScheduleForm(request.POST)
+    if not form.is_valid():
+        return _dispatch_page(request, dispatch, schedule_form=form, status=400)
+    # One day per kelurahan whose residents have cards in this dispatch, in code order.
+    kelurahan = list(
+        Kelurahan.objects.filter(residents__receipts__cards__dispatch_items__dispatch=dispatch)
+        .distinct()
+        .order_by("code")
+    )
+    entries = services.pickup_schedule_plan(kelurahan=kelurahan, **form.cleaned_data)
+    try:
+        published = services.pickup_schedule_publish(
+            kecamatan=dispatch.kecamatan, entries=entries, actor=request.user
+        )
+    except services.DistributionError as exc:
+        form.add_error(None, exc.message)
+        return _dispatch_page(request, dispatch, schedule_form=form, status=400)
+    messages.success(
+        request,
+        _("%(count)s jadwal pengambilan diterbitkan untuk %(kecamatan)s.")
+        % {"count": len(published), "kecamatan": dispatch.kecamatan},
+    )
+    return redirect("staf:dispatch_detail", pk=dispatch.pk)

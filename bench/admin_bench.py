@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django  # noqa: E402
+from bench.common import collect_static, setup_django  # noqa: E402
 
 TARGET_MS = 500
 BIG_TABLES = ("receipts_receipt", "receipts_resident", "receipts_receiptevent")
@@ -49,6 +49,7 @@ def main(argv=None):
     parser.add_argument("--url", default="/admin/receipts/receipt/")
     args = parser.parse_args(argv)
     setup_django("bench.settings")
+    collect_static()
 
     from django.contrib.auth import get_user_model
     from django.db import connection

@@ -24,3 +24,10 @@ def setup_django(settings_module: str = "bench.settings") -> None:
     import django
 
     django.setup()
+
+
+def collect_static() -> None:
+    """Production serves hashed static names from the manifest: build it (as a deploy would)."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, setup_django  # noqa: E402
+from bench.common import ROOT, collect_static, setup_django  # noqa: E402
 
 PATHS = {"cek": "/cek/?nomor={n}", "api": "/api/v1/receipts/{n}/"}
 
@@ -30,6 +30,7 @@ PATHS = {"cek": "/cek/?nomor={n}", "api": "/api/v1/receipts/{n}/"}
 def child(requests: int, seed: int) -> None:
     """Time the lookup in this process against DATABASE_URL; print JSON on the last line."""
     setup_django("bench.settings")
+    collect_static()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django  # noqa: E402
+from bench.common import collect_static, setup_django  # noqa: E402
 
 
 def main(argv=None):
@@ -27,6 +27,7 @@ def main(argv=None):
     parser.add_argument("--top", type=int, default=35)
     args = parser.parse_args(argv)
     setup_django("bench.settings")
+    collect_static()
     from django.test import Client
 
     from bench.lookup import TARGETS, pick_numbers

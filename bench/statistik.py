@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django  # noqa: E402
+from bench.common import collect_static, setup_django  # noqa: E402
 
 CACHED_TARGET_MS = 50
 REBUILD_TARGET_MS = 2000
@@ -29,6 +29,7 @@ def main(argv=None):
     parser.add_argument("--rebuilds", type=int, default=3, help="rebuilds (median)")
     args = parser.parse_args(argv)
     setup_django("bench.settings")
+    collect_static()
 
     from django.conf import settings
     from django.core.cache import cache

@@ -36,7 +36,9 @@ def main(argv=None):
     client = Client()
     path = TARGETS[args.target]
     for number in numbers[:100]:
-        client.get(path.format(n=number))
+        status = client.get(path.format(n=number)).status_code
+        if status != 200:
+            sys.exit(f"{path.format(n=number)} answered {status}")
     t0 = time.perf_counter()
     for number in numbers:
         client.get(path.format(n=number))

@@ -14,11 +14,12 @@ mix::
     on_hold 1 %    cancelled 1 %
 
 and the full event chain of each receipt (``recorded -> queued -> ... -> its status``), about
-4.6 events per receipt, as the public timeline would show it. It ends with VACUUM ANALYZE.
+4.6 events per receipt, as the public timeline would show it; a card for every receipt from
+``queued`` on, in blank batches of 80,000 with one print run each. It ends with VACUUM ANALYZE.
 
 It refuses to run when receipts exist, unless ``--reset`` is given: that TRUNCATEs residents,
-receipts, events and (CASCADE) everything that references them (cards, hand-overs, dispatch
-items). Only for a scratch benchmark database.
+receipts, events, cards, print runs, blank batches and (CASCADE) everything that references
+them (hand-overs, dispatch items). Only for a scratch benchmark database.
 """
 
 import argparse
@@ -83,7 +84,15 @@ PATHS = {
 }
 
 
-SEEDED_TABLES = ("receipts_resident", "receipts_receipt", "receipts_receiptevent")
+SEEDED_TABLES = (
+    "receipts_resident",
+    "receipts_receipt",
+    "receipts_receiptevent",
+    "distribution_card",
+)
+# Statuses whose receipt has a card (queued: allocated to a print run, not printed yet).
+CARD_STATUSES = ("queued", "printed", "dispatched", "ready", "collected")
+BATCH_SIZE = 80_000
 
 
 def sql_array(values):
@@ -115,6 +124,44 @@ def ensure_wilayah():
         )
         codes.append(row["kelurahan_code"])
     return codes
+
+
+def make_lots(cards: int) -> list[tuple[int, int, int]]:
+    """Create the blank batches and print runs for ``cards`` cards: [(idx, batch, run)]."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from distribution.models import BlankBatch, PrintRun
+
+    staff, _ = get_user_model().objects.get_or_create(
+        username="bench-staff", defaults={"is_staff": True}
+    )
+    start = BlankBatch.objects.count()
+    lots = []
+    for idx in range((cards // BATCH_SIZE) + 1):
+        used = max(0, min(BATCH_SIZE, cards - idx * BATCH_SIZE))
+        day = datetime.date(2016, 3, 1) + datetime.timedelta(days=60 * idx)
+        at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+        batch = BlankBatch.objects.create(
+            reference=f"BENCH/BLANKO/{start + idx + 1:04d}",
+            quantity=BATCH_SIZE,
+            received_on=day,
+            used=used,
+            note="bench/seed_scale.py",
+        )
+        run = PrintRun.objects.create(
+            requested=max(used, 1),
+            allocated=used,
+            cutoff_date=day,
+            state="printed",
+            created_by=staff,
+            created_at=at,
+            printed_at=at,
+        )
+        lots.append((idx, batch.pk, run.pk))
+    return lots
 
 
 def status_case(n: int, g: str) -> str:
@@ -157,10 +204,11 @@ def seed(
             )
         with connection.cursor() as cur:
             cur.execute(
-                "TRUNCATE receipts_receiptevent, receipts_receipt, receipts_resident "
+                "TRUNCATE receipts_receiptevent, receipts_receipt, receipts_resident, "
+                "distribution_card, distribution_printrun, distribution_blankbatch "
                 "RESTART IDENTITY CASCADE"
             )
-        print("reset: residents, receipts, events (and cards/hand-overs referencing them) gone")
+        print("reset: residents, receipts, events, cards, print runs, batches (and CASCADE) gone")
 
     started = time.monotonic()
     kelurahan_codes = ensure_wilayah()
@@ -291,6 +339,44 @@ def seed(
             WHERE r.id > {receipt_floor}
             """,
         )
+        # The blanks and print runs behind those cards: batches of 80,000 blanks used in
+        # receipt order (the last one partly), one print run per batch, one card per receipt
+        # from `queued` on, printed at the time of the receipt's `printed` event.
+        cur.execute(
+            f"SELECT count(*) FROM receipts_receipt WHERE id > {receipt_floor} "
+            "AND status = ANY(%s)",
+            [list(CARD_STATUSES)],
+        )
+        with_card = cur.fetchone()[0]
+        lots = make_lots(with_card)
+        cur.execute("CREATE TEMP TABLE bench_lot (idx int, batch_id bigint, run_id bigint)")
+        cur.executemany("INSERT INTO bench_lot VALUES (%s, %s, %s)", lots)
+        step(
+            "cards",
+            f"""
+            INSERT INTO distribution_card
+                (serial, receipt_id, print_run_id, batch_id, position, outcome, printed_at,
+                 spoiled_at)
+            SELECT 'BENCH' || lpad(c.k::text, 9, '0'), c.id, lot.run_id, lot.batch_id,
+                   c.k % {BATCH_SIZE} + 1,
+                   CASE WHEN c.status = 'queued' THEN 'queued' ELSE 'printed' END,
+                   CASE WHEN c.status <> 'queued' THEN c.recorded_at
+                        + (c.status_changed_at - c.recorded_at) * (2.0 / CASE c.status
+                            WHEN 'printed' THEN 2 WHEN 'dispatched' THEN 3
+                            WHEN 'ready' THEN 4 ELSE 5 END) END,
+                   NULL
+            FROM (
+                SELECT id, status, recorded_at, status_changed_at,
+                       (row_number() OVER (ORDER BY recorded_at, number) - 1)::int AS k
+                FROM receipts_receipt
+                WHERE id > {receipt_floor}
+                  AND status IN ({", ".join(f"'{st}'" for st in CARD_STATUSES)})
+            ) AS c
+            JOIN bench_lot AS lot ON lot.idx = c.k / {BATCH_SIZE}
+            """,
+        )
+        cur.execute("DROP TABLE bench_lot")
+
         t0 = time.monotonic()
         for _name, definition in indexes:
             cur.execute(definition)
@@ -302,6 +388,9 @@ def seed(
     t0 = time.monotonic()
     with connection.cursor() as cur:
         for table in (
+            "distribution_blankbatch",
+            "distribution_printrun",
+            "distribution_card",
             "receipts_kecamatan",
             "receipts_kelurahan",
             "receipts_resident",

@@ -106,6 +106,9 @@ def weekly_chart(weekly, key):
             }
         )
     return {
+        "any": biggest > 0,
+        "mid_x": WIDTH // 2,
+        "empty_y": top + plot_h // 2,
         "height": top + plot_h + 20,
         "base_y": top + plot_h,
         "label_y": top + plot_h + 15,

@@ -59,7 +59,7 @@ def home(request):
 def lookup(request):
     form = LookupForm(request.GET)
     if not form.is_valid():
-        context = {"form": form, "hint": FORMAT_HINT, "nomor": request.GET.get("nomor", "")}
+        context = {"form": form, "hint": FORMAT_HINT}
         return _no_store(render(request, "400.html", context, status=400))
     number = form.cleaned_data["nomor"]
     result = selectors.receipt_lookup(number=number)

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from receipts import selectors
 from receipts.forms import FORMAT_HINT, LookupForm
@@ -50,12 +50,12 @@ def _steps(status):
     ]
 
 
-@require_GET
+@require_safe
 def home(request):
     return render(request, "receipts/home.html", {"form": LookupForm(), "hint": FORMAT_HINT})
 
 
-@require_GET
+@require_safe
 def lookup(request):
     form = LookupForm(request.GET)
     if not form.is_valid():
@@ -64,8 +64,11 @@ def lookup(request):
     number = form.cleaned_data["nomor"]
     result = selectors.receipt_lookup(number=number)
     if result is None:
-        context = {"form": LookupForm(initial={"nomor": number}), "hint": FORMAT_HINT}
-        context["not_found_number"] = number
+        context = {
+            "form": LookupForm(initial={"nomor": number}),
+            "hint": FORMAT_HINT,
+            "not_found_number": number,
+        }
         return _no_store(render(request, "404.html", context, status=404))
     context = {
         "r": result,
@@ -76,7 +79,7 @@ def lookup(request):
     return _no_store(render(request, "receipts/result.html", context))
 
 
-@require_GET
+@require_safe
 def api_receipt(request, number):
     try:
         normalised = normalize_receipt_number(number)
@@ -125,7 +128,7 @@ def api_receipt(request, number):
     return _no_store(JsonResponse(body, json_dumps_params={"ensure_ascii": False}))
 
 
-@require_GET
+@require_safe
 def healthz(request):
     try:
         with connection.cursor() as cursor:

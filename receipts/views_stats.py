@@ -6,7 +6,7 @@ carries its own CSRF token for the language switch): at most a handful of querie
 
 from django.core.cache import cache
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from receipts import selectors
 from receipts.models import Status
@@ -116,7 +116,7 @@ def weekly_chart(weekly, key):
     }
 
 
-@require_GET
+@require_safe
 def statistik(request):
     stats = cache.get(STATS_CACHE_KEY)
     if stats is None:

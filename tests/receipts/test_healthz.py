@@ -13,6 +13,10 @@ def test_healthz_says_ok_when_the_database_answers(anonymous, db):
     assert response["Content-Type"].startswith("text/plain")
 
 
+def test_healthz_answers_head_requests_of_monitors(anonymous, db):
+    assert anonymous.head("/healthz").status_code == 200
+
+
 def test_healthz_is_503_and_logged_when_the_database_fails(anonymous, db, caplog):
     broken = mock.MagicMock()
     broken.__enter__.return_value.execute.side_effect = OperationalError("connection refused")

@@ -66,6 +66,7 @@ def test_dates_follow_the_language(anonymous, receipt):
     assert indonesian in anonymous.get(receipt.get_absolute_url()).content.decode()
     html = anonymous.get(receipt.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert english in html
+    assert f"{english}, {local:%H:%M} WITA" in html  # 14:30 in English, 14.30 in Indonesian
 
 
 @pytest.mark.parametrize("status", [s.value for s in Status])

@@ -156,5 +156,19 @@ def page_not_found(request, exception=None):
 def server_error(request):
     # No context processors and no request context: nothing here may touch the database
     # (which may be the reason for the error), not even the session behind messages.
-    html = loader.get_template("500.html").render({"plain_error_page": True})
+    try:
+        html = loader.get_template("500.html").render({"plain_error_page": True})
+    except Exception:  # the error page itself must never fail
+        logger.exception("500.html could not be rendered")
+        html = _MINIMAL_500
     return HttpResponse(html, status=500)
+
+
+# Used only when even 500.html fails (e.g. the static files manifest is missing).
+_MINIMAL_500 = (
+    '<!doctype html><html lang="id"><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>Terjadi gangguan</title><h1>Maaf, terjadi gangguan</h1>"
+    "<p>Silakan coba lagi beberapa menit lagi. / Please try again in a few minutes.</p>"
+    '<p><a href="/">Cek status e-KTP</a></p></html>'
+)

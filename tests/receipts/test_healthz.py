@@ -43,6 +43,17 @@ def test_server_error_page_uses_the_public_layout_without_the_database(rf):
     assert 'class="site-header"' in html
 
 
+def test_server_error_page_falls_back_to_plain_html_if_its_template_fails(rf):
+    from unittest import mock
+
+    from receipts.views import server_error
+
+    with mock.patch("receipts.views.loader.get_template", side_effect=ValueError("manifest")):
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Maaf, terjadi gangguan" in response.content.decode()
+
+
 def test_unknown_page_is_404_in_the_public_layout_with_the_form(anonymous, db):
     response = anonymous.get("/tidak-ada/")
     html = response.content.decode()

@@ -21,7 +21,16 @@ def _production_env(**overrides):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests (Playwright's event loop);
+        # it must not leak into a "production" process.
+        if key
+        not in {
+            "DJANGO_SETTINGS_MODULE",
+            "SECRET_KEY",
+            "DEBUG",
+            "ALLOWED_HOSTS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(
         DJANGO_SETTINGS_MODULE="disdukcapil.settings",

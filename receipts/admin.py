@@ -92,6 +92,8 @@ class EstimatedCountPaginator(Paginator):
 class BigTableAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # Newest first along the primary key index; other orderings sort the whole table.
+    ordering = ("-id",)
 
 
 class StaleFilter(admin.SimpleListFilter):
@@ -135,9 +137,20 @@ def search_receipts(queryset, term: str):
         except MalformedReceiptNumber:
             return queryset.none()
         return queryset.filter(number__startswith=number)
-    # Served by resident_name_upper_idx (Upper(full_name)).
-    return queryset.alias(holder_name_upper=Upper("resident__full_name")).filter(
-        holder_name_upper__startswith=term.upper()
+    return name_prefix_filter(queryset, "resident__full_name", term)
+
+
+def name_prefix_filter(queryset, field: str, term: str):
+    """Rows whose upper-cased ``field`` begins with ``term``, served by an Upper() index.
+
+    PostgreSQL uses a plain btree for ``LIKE 'X%'`` only under the "C" collation; a range
+    ``>= 'SITI WAH' AND < 'SITI WAI'`` uses it under any collation, and the LIKE beside it
+    keeps the result exact.
+    """
+    prefix = term.upper()
+    upper_bound = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return queryset.alias(name_upper=Upper(field)).filter(
+        name_upper__gte=prefix, name_upper__lt=upper_bound, name_upper__startswith=prefix
     )
 
 
@@ -352,6 +365,8 @@ class ReceiptAdmin(BigTableAdmin):
 @admin.register(ReceiptEvent)
 class ReceiptEventAdmin(BigTableAdmin):
     list_display = ("receipt", "from_status", "to_status", "at", "actor", "note")
+    # Newest first along the primary key: the model's (at, id) ordering would sort the table.
+    ordering = ("-id",)
     list_filter = ("to_status",)
     list_select_related = ("receipt", "actor")
     search_fields = ("receipt__number",)
@@ -414,9 +429,8 @@ class ResidentAdmin(BigTableAdmin):
             return queryset.filter(nik=digits), False
         if any(ch.isdigit() for ch in term):
             return queryset.none(), False
-        return queryset.alias(name_upper=Upper("full_name")).filter(
-            name_upper__startswith=term.upper()
-        ), False
+        # Served by resident_name_upper_idx.
+        return name_prefix_filter(queryset, "full_name", term), False
 
 
 class KelurahanInline(admin.TabularInline):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from receipts.models import Receipt, ReceiptEvent, Status
+from tests.conftest import requires_postgres
 from tests.factories import KelurahanFactory, ReceiptFactory, ResidentFactory
 
 RECEIPT_MODELS = ["kecamatan", "kelurahan", "resident", "receipt", "receiptevent"]
@@ -283,3 +284,19 @@ def test_placeholder_kecamatan_warns_on_its_page(staff_client, selatan):
     selatan.save()
     response = staff_client.get(reverse("admin:receipts_kecamatan_change", args=[selatan.pk]))
     assert any("masih CONTOH" in m for m in _messages(response))
+
+
+@requires_postgres
+@pytest.mark.parametrize("term", ["BPN1708", "BPN-170801-0001", "siti wah", "NIK"])
+def test_admin_searches_can_be_served_by_indexes(three_receipts, term):
+    from receipts.admin import search_receipts
+
+    if term == "NIK":
+        term = three_receipts[0].resident.nik
+    queryset = search_receipts(Receipt.objects.select_related("resident"), term)
+    with connection.cursor() as cursor:
+        # With sequential scans priced out, a plan still holding one has no usable index.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.explain()
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    assert "Seq Scan on receipts_re" not in plan, plan

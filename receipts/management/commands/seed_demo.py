@@ -3,7 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from receipts.models import Status
 from receipts.seeding import DemoSeeder, database_is_empty
@@ -54,6 +54,11 @@ class Command(BaseCommand):
                     "seed_demo hanya mengisi database kosong; pakai --if-empty untuk melewati."
                 )
             examples = DemoSeeder(scale=scale).run()
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics after a bulk load: without them PostgreSQL guesses
+            # badly (and the admin's estimated row counts read -1).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stderr.write(f"seed_demo: selesai dalam {time.monotonic() - started:.1f} detik.")
         for status in Status.values:
             self.stdout.write(f"example {status} {examples[status]}")

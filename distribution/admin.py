@@ -196,12 +196,17 @@ class HandOverAdmin(ReadOnlyMixin, BigTableAdmin):
         "identity_check",
         "undone_at",
     )
-    list_filter = ("kecamatan", "collected_by", ("undone_at", admin.EmptyFieldListFilter))
+    # A date filter rather than date_hierarchy, which scans the whole table for its years.
+    list_filter = (
+        "kecamatan",
+        ("handed_at", admin.DateFieldListFilter),
+        "collected_by",
+        ("undone_at", admin.EmptyFieldListFilter),
+    )
     list_select_related = ("receipt", "kecamatan", "clerk")
     search_fields = ("receipt__number",)
     search_help_text = _("Awal nomor resi.")
     raw_id_fields = ("receipt", "card")
-    date_hierarchy = "handed_at"
 
     def get_search_results(self, request, queryset, search_term):
         return _number_prefix_search(queryset, search_term, "receipt__number"), False

@@ -300,3 +300,52 @@ def test_admin_searches_can_be_served_by_indexes(three_receipts, term):
         plan = queryset.explain()
         cursor.execute("SET LOCAL enable_seqscan = on")
     assert "Seq Scan on receipts_re" not in plan, plan
+
+
+@requires_postgres
+def test_unfiltered_receipt_list_estimates_its_count_instead_of_counting(
+    staff_client, sepinggan, monkeypatch
+):
+    from receipts.admin import EstimatedCountPaginator
+
+    _make_receipts(3, sepinggan)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE receipts_receipt")
+    monkeypatch.setattr(EstimatedCountPaginator, "ESTIMATE_ABOVE", 0)
+    url = reverse("admin:receipts_receipt_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(url)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in sql if "COUNT(*)" in s and "receipts_receipt" in s]
+    assert response.context["cl"].result_count == 3
+    # Filtered lists are counted exactly.
+    with CaptureQueriesContext(connection) as queries:
+        staff_client.get(url, {"status__exact": "recorded"})
+    assert any("COUNT(*)" in q["sql"] for q in queries.captured_queries)
+
+
+def test_transition_refused_when_the_status_changed_meanwhile(staff_client, staff, receipt):
+    from receipts.services import receipt_transition
+
+    url = reverse("admin:receipts_receipt_change", args=[receipt.pk])
+    staff_client.get(url)  # the form offered "on_hold" for a recorded receipt
+    receipt_transition(receipt=receipt, to=Status.CANCELLED, actor=staff)
+    response = staff_client.post(
+        url,
+        {
+            "recorded_at_0": "2017-03-01",
+            "recorded_at_1": "10:00:00",
+            "recorded_place": receipt.recorded_place,
+            "collection_kecamatan": receipt.collection_kecamatan_id,
+            "move_to": "on_hold",
+            "events-TOTAL_FORMS": "2",
+            "events-INITIAL_FORMS": "2",
+            "events-MIN_NUM_FORMS": "0",
+            "events-MAX_NUM_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "move_to" in response.context["adminform"].form.errors
+    receipt.refresh_from_db()
+    assert receipt.status == Status.CANCELLED
+    assert receipt.events.count() == 2

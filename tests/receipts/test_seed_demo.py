@@ -100,6 +100,9 @@ def test_cards_and_hand_overs_match_statuses(seeded):
     collected = Receipt.objects.filter(status="collected")
     assert HandOver.objects.count() == collected.count() > 0
     assert not collected.filter(collected_at__isnull=True).exists()
+    for handover in HandOver.objects.select_related("clerk__officer", "receipt"):
+        assert handover.clerk.officer.kecamatan_id == handover.receipt.collection_kecamatan_id
+        assert handover.kecamatan_id == handover.receipt.collection_kecamatan_id
     waiting = Receipt.objects.filter(status="recorded")
     assert not waiting.filter(recorded_at__date__lte="2017-08-05").exists()
 
@@ -135,3 +138,11 @@ def test_seed_is_deterministic(db):
 def test_scale_must_be_between_zero_and_one(db):
     with pytest.raises(CommandError):
         call_command("seed_demo", "--scale", "2", stdout=StringIO(), stderr=StringIO())
+
+
+def test_some_residents_moved_their_nik_district_is_not_their_kecamatan(seeded):
+    residents = Receipt.objects.select_related("resident", "collection_kecamatan")
+    moved = [
+        r for r in residents if r.resident.nik[:6] != r.collection_kecamatan.code.replace(".", "")
+    ]
+    assert 0 < len(moved) < residents.count() / 5

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "auditlog",
     "receipts",
     "distribution",
     "disdukcapil.apps.DisdukcapilConfig",
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records the logged-in user (and remote address) as the actor of every audited change.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -219,6 +222,27 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 5
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads are streamed to a temp file
 # Seconds a client is told to wait after a 503 (database unreachable).
 UNAVAILABLE_RETRY_AFTER = 30
+
+# Audit trail: every save/delete of these models by staff (admin included) or clerks is logged
+# with who, when, and the fields before and after (django-auditlog, searchable in the admin).
+# Bulk status moves (print runs, arrivals) bypass save(); they are audited by ReceiptEvent rows,
+# which record the actor of every status change.
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    "receipts.Kecamatan",
+    "receipts.Kelurahan",
+    "receipts.Resident",
+    {"model": "receipts.Receipt", "exclude_fields": ["status_changed_at"]},
+    "distribution.BlankBatch",
+    "distribution.PrintRun",
+    "distribution.Dispatch",
+    "distribution.PickupSchedule",
+    "distribution.IdDocumentType",
+    "distribution.Officer",
+    "distribution.HandOver",
+    {"model": "auth.User", "exclude_fields": ["password", "last_login"]},
+    "auth.Group",
+)
 
 # Receipts whose status has not moved for this many days are flagged to staff.
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 60)

@@ -11,6 +11,8 @@ SUPERVISOR_GROUP = "Supervisor kecamatan"
 
 # Disdukcapil staff manage everything of the two apps (in the admin and the staff pages).
 STAFF_APPS = ("receipts", "distribution")
+# ...and may read, never change, the audit trail.
+STAFF_EXTRA_PERMISSIONS = ("auditlog.view_logentry",)
 
 CLERK_PERMISSIONS = (
     "receipts.view_receipt",
@@ -39,7 +41,12 @@ def ensure_roles(group_model, permission_model) -> None:
         return found
 
     staff, _ = group_model.objects.get_or_create(name=STAFF_GROUP)
-    staff.permissions.set(permission_model.objects.filter(content_type__app_label__in=STAFF_APPS))
+    staff.permissions.set(
+        [
+            *permission_model.objects.filter(content_type__app_label__in=STAFF_APPS),
+            *perms(STAFF_EXTRA_PERMISSIONS),
+        ]
+    )
     clerk, _ = group_model.objects.get_or_create(name=CLERK_GROUP)
     clerk.permissions.set(perms(CLERK_PERMISSIONS))
     supervisor, _ = group_model.objects.get_or_create(name=SUPERVISOR_GROUP)

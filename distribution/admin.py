@@ -1,0 +1,212 @@
+"""The Django admin for blank stock, printing, dispatches, schedules and counter records.
+
+Printing and dispatching are workflows of the staff pages (``/staf/``); hand-overs are made
+and undone at the counter (``/loket/``). Here those records are read-only, so that the admin
+cannot bypass the services that keep receipts, cards and blank stock consistent.
+"""
+
+from django.contrib import admin
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from distribution.models import (
+    BlankBatch,
+    Card,
+    Dispatch,
+    DispatchItem,
+    HandOver,
+    IdDocumentType,
+    Officer,
+    PickupSchedule,
+    PrintRun,
+)
+from receipts.admin import BigTableAdmin
+from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
+
+
+class ReadOnlyMixin:
+    """Records that only the services write: viewable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _number_prefix_search(queryset, term, field):
+    term = term.strip()
+    if not term:
+        return queryset
+    try:
+        number = normalize_receipt_number(term)
+    except MalformedReceiptNumber:
+        return queryset.none()
+    return queryset.filter(**{f"{field}__startswith": number})
+
+
+@admin.register(BlankBatch)
+class BlankBatchAdmin(admin.ModelAdmin):
+    list_display = ("reference", "received_on", "quantity", "used", "spoiled", "left")
+    readonly_fields = ("used", "spoiled", "left", "created_at")
+    fields = ("reference", "quantity", "received_on", "note", "used", "spoiled", "left")
+    date_hierarchy = "received_on"
+    search_fields = ("reference",)
+
+    @admin.display(description=_("sisa"))
+    def left(self, obj):
+        return obj.left
+
+    def has_delete_permission(self, request, obj=None):
+        # A batch with cards is protected by the database anyway; say so up front.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.used == 0)
+
+    def changelist_view(self, request, extra_context=None):
+        # The stock summary, summed in the database over every batch (one query).
+        totals = BlankBatch.objects.aggregate(
+            received=Sum("quantity"), used=Sum("used"), spoiled=Sum("spoiled")
+        )
+        totals = {k: v or 0 for k, v in totals.items()}
+        totals["left"] = totals["received"] - totals["used"] - totals["spoiled"]
+        extra_context = {**(extra_context or {}), "stock_totals": totals}
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(PrintRun)
+class PrintRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "kecamatan",
+        "requested",
+        "allocated",
+        "cutoff_date",
+        "state",
+        "created_by",
+        "created_at",
+        "printed_at",
+    )
+    list_filter = ("state", "kecamatan")
+    list_select_related = ("kecamatan", "created_by")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Card)
+class CardAdmin(ReadOnlyMixin, BigTableAdmin):
+    list_display = ("serial", "receipt", "print_run", "batch", "position", "outcome", "printed_at")
+    list_filter = ("outcome", "batch")
+    list_select_related = ("receipt", "print_run", "batch")
+    search_fields = ("serial",)
+    search_help_text = _("Nomor seri kartu (persis) atau awal nomor resi.")
+    raw_id_fields = ("receipt", "print_run")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # A serial is matched exactly; otherwise the term is the beginning of a receipt number.
+        # Two indexed lookups rather than one OR across a join, which would scan the table.
+        by_serial = queryset.filter(serial=term.upper())
+        if by_serial.exists():
+            return by_serial, False
+        return _number_prefix_search(queryset, term, "receipt__number"), False
+
+
+@admin.register(Dispatch)
+class DispatchAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "kecamatan",
+        "state",
+        "sent_at",
+        "sent_by",
+        "received_at",
+        "received_by",
+    )
+    list_filter = ("state", "kecamatan")
+    list_select_related = ("kecamatan", "sent_by", "received_by")
+    date_hierarchy = "sent_at"
+    fields = ("kecamatan", "state", "sent_at", "sent_by", "received_at", "received_by", "note")
+    readonly_fields = ("kecamatan", "state", "sent_at", "sent_by", "received_at", "received_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DispatchItem)
+class DispatchItemAdmin(ReadOnlyMixin, BigTableAdmin):
+    list_display = ("dispatch", "card", "receipt_number", "arrived", "note")
+    list_filter = ("arrived", "dispatch__kecamatan")
+    list_select_related = ("dispatch__kecamatan", "card__receipt")
+    search_fields = ("card__receipt__number",)
+    search_help_text = _("Awal nomor resi.")
+    raw_id_fields = ("dispatch", "card")
+
+    @admin.display(description=_("nomor resi"))
+    def receipt_number(self, obj):
+        return obj.card.receipt.number
+
+    def get_search_results(self, request, queryset, search_term):
+        return _number_prefix_search(queryset, search_term, "card__receipt__number"), False
+
+
+@admin.register(PickupSchedule)
+class PickupScheduleAdmin(admin.ModelAdmin):
+    list_display = ("date", "start_time", "end_time", "kecamatan", "kelurahan", "place")
+    list_filter = ("kecamatan", "date")
+    list_select_related = ("kecamatan", "kelurahan")
+    date_hierarchy = "date"
+    search_fields = ("kelurahan__name", "kecamatan__name", "place")
+    ordering = ("-date", "start_time")
+
+
+@admin.register(IdDocumentType)
+class IdDocumentTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "active", "order")
+    list_editable = ("active", "order")
+    search_fields = ("name",)
+
+
+@admin.register(Officer)
+class OfficerAdmin(admin.ModelAdmin):
+    list_display = ("user", "demo_account", "kecamatan", "role")
+    list_filter = ("is_demo", "role", "kecamatan")
+    list_select_related = ("user", "kecamatan")
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    raw_id_fields = ("user",)
+
+    @admin.display(description=_("akun demo"), boolean=True, ordering="is_demo")
+    def demo_account(self, obj):
+        return obj.is_demo
+
+
+@admin.register(HandOver)
+class HandOverAdmin(ReadOnlyMixin, BigTableAdmin):
+    list_display = (
+        "receipt",
+        "kecamatan",
+        "clerk",
+        "handed_at",
+        "collected_by",
+        "identity_check",
+        "undone_at",
+    )
+    # A date filter rather than date_hierarchy, which scans the whole table for its years.
+    list_filter = (
+        "kecamatan",
+        ("handed_at", admin.DateFieldListFilter),
+        "collected_by",
+        ("undone_at", admin.EmptyFieldListFilter),
+    )
+    list_select_related = ("receipt", "kecamatan", "clerk")
+    search_fields = ("receipt__number",)
+    search_help_text = _("Awal nomor resi.")
+    raw_id_fields = ("receipt", "card")
+
+    def get_search_results(self, request, queryset, search_term):
+        return _number_prefix_search(queryset, search_term, "receipt__number"), False

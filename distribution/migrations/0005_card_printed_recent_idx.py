@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("distribution", "0003_roles"),
+        ("distribution", "0004_staff_reads_audit_log"),
         ("receipts", "0001_initial_domain"),
     ]
 

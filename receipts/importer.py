@@ -354,14 +354,14 @@ def open_text(binary) -> io.TextIOWrapper:
     start = binary.read(65536)
     if hasattr(binary, "seek"):
         binary.seek(0)
+    if b"\x00" in start:  # a spreadsheet (.xlsx/.xls), UTF-16 text or another binary file
+        raise ImportFormatError(
+            _("Berkas bukan berkas teks CSV (mis. berkas Excel .xlsx): simpan sebagai CSV UTF-8.")
+        )
     try:
         codecs.getincrementaldecoder("utf-8")().decode(start, final=False)
         encoding = "utf-8-sig"
     except UnicodeDecodeError:
-        if b"\x00" in start:
-            raise ImportFormatError(
-                _("Berkas bukan berkas teks CSV (mis. berkas Excel .xlsx): simpan sebagai CSV.")
-            ) from None
         encoding = "cp1252"
     return io.TextIOWrapper(binary, encoding=encoding, newline="")
 
@@ -580,6 +580,8 @@ def _apply(cursor, *, now, actor_id) -> dict:
         "WHERE reason IS NULL) l WHERE l.n = 1"
     )
     cursor.execute(f"CREATE UNIQUE INDEX {LATEST}_nik ON {LATEST} (nik)")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {LATEST}")
     cursor.execute(
         "INSERT INTO receipts_resident (nik, full_name, birth_date, sex, kelurahan_id, "
         "address, phone, email, created_at, updated_at) "
@@ -697,6 +699,10 @@ def import_receipts(
                     result.rows += len(staged)
                     if progress:
                         progress(result.rows)
+                if stage.postgres:
+                    # Temp tables are never auto-analysed: without statistics the planner
+                    # takes the staging table for tiny and picks nested loops.
+                    cursor.execute(f"ANALYZE {STAGING}")
                 _decide(cursor)
                 counts = _apply(cursor, now=timezone.now(), actor_id=getattr(actor, "pk", None))
                 cursor.execute(f"SELECT COUNT(*) FROM {STAGING} WHERE reason IS NOT NULL")

@@ -10,7 +10,17 @@ from receipts import importer
 from receipts.demo import make_nik
 from receipts.importer import ImportFormatError, import_receipts
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
-from tests.factories import ReceiptFactory, ResidentFactory
+from tests.factories import KecamatanFactory, KelurahanFactory, ReceiptFactory, ResidentFactory
+
+
+@pytest.fixture(autouse=True)
+def _reset_factory_sequences():
+    """KecamatanFactory's code sequence overflows varchar(8) after ~90 kecamatan in a session
+    (every fixture call counts, even with an explicit code): start each test from zero again."""
+    yield
+    KecamatanFactory.reset_sequence()
+    KelurahanFactory.reset_sequence()
+
 
 HEADER = "nik,nama,tanggal_lahir,jenis_kelamin,kelurahan,nomor_resi,waktu_rekam,tempat_rekam,telepon,email,alamat"
 SITI_NIK = make_nik(

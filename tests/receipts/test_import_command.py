@@ -7,7 +7,17 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from receipts.models import Receipt
+from tests.factories import KecamatanFactory, KelurahanFactory
 from tests.receipts.test_import import budi, csv_text, siti
+
+
+@pytest.fixture(autouse=True)
+def _reset_factory_sequences():
+    """KecamatanFactory's code sequence overflows varchar(8) after ~90 kecamatan in a session
+    (every fixture call counts, even with an explicit code): start each test from zero again."""
+    yield
+    KecamatanFactory.reset_sequence()
+    KelurahanFactory.reset_sequence()
 
 
 @pytest.fixture

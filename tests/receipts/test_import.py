@@ -405,3 +405,16 @@ def test_staging_table_does_not_outlive_the_import(places):
     run(csv_text(siti()))
     result, rejects = run(csv_text(siti()))
     assert result.unchanged == 1
+
+
+def test_the_documented_example_file_imports_cleanly(places):
+    from django.conf import settings
+
+    from tests.factories import KecamatanFactory, KelurahanFactory
+
+    timur = KecamatanFactory(code="64.71.01", name="Balikpapan Timur", slug="timur")
+    KelurahanFactory(code="64.71.01.1001", name="Manggar", kecamatan=timur)
+    with open(settings.BASE_DIR / "docs" / "contoh_import.csv", "rb") as example:
+        result = import_receipts(example)
+    assert (result.inserted, result.rejected) == (3, 0)
+    assert Receipt.objects.get(number="BPN1708030003").collection_kecamatan == timur

@@ -205,7 +205,13 @@ def parse_date(raw: str) -> datetime.date:
 
 def parse_datetime(raw: str, tz) -> datetime.datetime:
     """A date as in parse_date, optionally followed by ``HH:MM[:SS]`` (space or ``T``), local time."""
-    value = raw.strip().replace("T", " ")
+    value = raw.strip()
+    if len(value) == 16 and value[10] in " T" and value[13] == ":":  # the usual "date HH:MM"
+        day = parse_date(value[:10])
+        return datetime.datetime(
+            day.year, day.month, day.day, int(value[11:13]), int(value[14:16]), tzinfo=tz
+        )
+    value = value.replace("T", " ")
     date_part, _sep, time_part = value.partition(" ")
     day = parse_date(date_part)
     hour = minute = second = 0
@@ -224,6 +230,7 @@ class KelurahanIndex:
 
     def __init__(self):
         self.by_key: dict[str, tuple[int, int]] = {}
+        self.memo: dict[str, tuple[int, int] | None] = {}
         ambiguous = set()
         for pk, code, name, kecamatan_id in Kelurahan.objects.values_list(
             "pk", "code", "name", "kecamatan_id"
@@ -240,8 +247,13 @@ class KelurahanIndex:
             del self.by_key[key]
 
     def find(self, raw: str) -> tuple[int, int] | None:
-        value = " ".join(raw.casefold().split())
-        return self.by_key.get(value) or self.by_key.get(value.replace(" ", ""))
+        found = self.memo.get(raw, False)
+        if found is False:
+            value = " ".join(raw.casefold().split())
+            found = self.by_key.get(value) or self.by_key.get(value.replace(" ", ""))
+            if len(self.memo) < 10_000:  # a file spells its kelurahan a few ways, not millions
+                self.memo[raw] = found
+        return found
 
 
 @dataclass
@@ -289,7 +301,9 @@ class RowValidator:
                 _("Tanggal lahir tidak dapat dibaca: %(value)s (pakai TTTT-BB-HH atau HH-BB-TTTT).")
                 % {"value": cells["tanggal_lahir"]}
             ) from None
-        sex = SEX_CODES.get(" ".join(cells["jenis_kelamin"].upper().split()))
+        sex = SEX_CODES.get(cells["jenis_kelamin"]) or SEX_CODES.get(
+            " ".join(cells["jenis_kelamin"].upper().split())
+        )
         if sex is None:
             raise RowError(
                 _("Jenis kelamin tidak dikenal: %(value)s (pakai L atau P).")
@@ -425,6 +439,7 @@ def map_header(header: list[str]) -> dict[str, int]:
 
 STAGING = "receipts_import_staging"
 LATEST = "receipts_import_latest"
+NEW = "receipts_import_new"
 STAGING_COLUMNS = (
     "row_no",
     "raw",
@@ -469,9 +484,10 @@ class _Stage:
         suffix = " ON COMMIT DROP" if self.postgres else ""
         self.cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
         self.cursor.execute(f"DROP TABLE IF EXISTS {LATEST}")
+        self.cursor.execute(f"DROP TABLE IF EXISTS {NEW}")
         self.cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ("
-            "row_no integer PRIMARY KEY, raw text NOT NULL, reason text, is_new boolean, "
+            "row_no integer NOT NULL, raw text NOT NULL, reason text, "
             "nik varchar(16), full_name varchar(150), birth_date date, sex varchar(1), "
             "kelurahan_id bigint, kecamatan_id bigint, number varchar(24), "
             f"recorded_at {timestamp}, recorded_place varchar(150), phone varchar(30), "
@@ -531,8 +547,26 @@ def _mark(cursor, reason, where: str, params=()):
     )
 
 
+def _analyze(cursor, table: str):
+    if connection.vendor == "postgresql":
+        # Temp tables are never auto-analysed: without statistics the planner takes them for
+        # tiny and picks nested loops over a million rows.
+        cursor.execute(f"ANALYZE {table}")
+
+
+def _forget_rejected(cursor):
+    cursor.execute(
+        f"DELETE FROM {NEW} WHERE row_no IN (SELECT row_no FROM {STAGING} WHERE reason IS NOT NULL)"
+    )
+
+
 def _decide(cursor):
-    """Reject, in SQL, the rows that conflict with the database or with earlier rows."""
+    """Reject, in SQL, the rows that conflict with the database or with earlier rows.
+
+    Only the rejected rows of the staging table are rewritten; the rows that bring a new
+    receipt are collected in a second, narrow table (``NEW``) instead of flagging every row.
+    """
+    _analyze(cursor, STAGING)
     # Same receipt number twice in the file: keep the first row.
     _mark(
         cursor,
@@ -548,25 +582,27 @@ def _decide(cursor):
         f"ON p.id = r.resident_id WHERE r.number = {STAGING}.number AND p.nik <> {STAGING}.nik)",
     )
     cursor.execute(
-        f"UPDATE {STAGING} SET is_new = NOT EXISTS (SELECT 1 FROM receipts_receipt r "
-        f"WHERE r.number = {STAGING}.number) WHERE reason IS NULL"
+        f"CREATE TEMP TABLE {NEW} AS SELECT row_no, nik, number FROM {STAGING} s "
+        "WHERE reason IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM receipts_receipt r WHERE r.number = s.number)"
     )
+    _analyze(cursor, NEW)
     # The database allows one open receipt per resident (receipt_one_open_per_resident).
     _mark(
         cursor,
         REASON_OPEN_RECEIPT,
-        "is_new AND EXISTS (SELECT 1 FROM receipts_receipt r JOIN receipts_resident p "
-        f"ON p.id = r.resident_id WHERE p.nik = {STAGING}.nik "
-        "AND r.status NOT IN (%s, %s))",
+        f"row_no IN (SELECT n.row_no FROM {NEW} n JOIN receipts_resident p ON p.nik = n.nik "
+        "JOIN receipts_receipt r ON r.resident_id = p.id WHERE r.status NOT IN (%s, %s))",
         [Status.COLLECTED.value, Status.CANCELLED.value],
     )
+    _forget_rejected(cursor)
     _mark(
         cursor,
         REASON_SECOND_NEW_IN_FILE,
         f"row_no IN (SELECT row_no FROM (SELECT row_no, ROW_NUMBER() OVER "
-        f"(PARTITION BY nik ORDER BY row_no) AS n FROM {STAGING} "
-        "WHERE reason IS NULL AND is_new) d WHERE d.n > 1)",
+        f"(PARTITION BY nik ORDER BY row_no) AS n FROM {NEW}) d WHERE d.n > 1)",
     )
+    _forget_rejected(cursor)
 
 
 def _apply(cursor, *, now, actor_id) -> dict:
@@ -580,8 +616,7 @@ def _apply(cursor, *, now, actor_id) -> dict:
         "WHERE reason IS NULL) l WHERE l.n = 1"
     )
     cursor.execute(f"CREATE UNIQUE INDEX {LATEST}_nik ON {LATEST} (nik)")
-    if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {LATEST}")
+    _analyze(cursor, LATEST)
     cursor.execute(
         "INSERT INTO receipts_resident (nik, full_name, birth_date, sex, kelurahan_id, "
         "address, phone, email, created_at, updated_at) "
@@ -610,7 +645,8 @@ def _apply(cursor, *, now, actor_id) -> dict:
     counts["residents_updated"] = cursor.rowcount
     cursor.execute(
         f"SELECT COUNT(*) FROM {STAGING} s JOIN {LATEST} l ON l.nik = s.nik "
-        "WHERE s.reason IS NULL AND NOT s.is_new AND l.changed = 1"
+        f"WHERE s.reason IS NULL AND l.changed = 1 "
+        f"AND NOT EXISTS (SELECT 1 FROM {NEW} n WHERE n.row_no = s.row_no)"
     )
     counts["updated"] = cursor.fetchone()[0]
     # New receipts: collected at the kecamatan of the resident's current domicile.
@@ -618,10 +654,9 @@ def _apply(cursor, *, now, actor_id) -> dict:
         "INSERT INTO receipts_receipt (number, resident_id, recorded_at, recorded_place, "
         "collection_kecamatan_id, status, status_changed_at, collected_at, created_at) "
         "SELECT s.number, p.id, s.recorded_at, s.recorded_place, k.kecamatan_id, %s, "
-        f"s.recorded_at, NULL, %s FROM {STAGING} s "
+        f"s.recorded_at, NULL, %s FROM {NEW} n JOIN {STAGING} s ON s.row_no = n.row_no "
         "JOIN receipts_resident p ON p.nik = s.nik "
-        "JOIN receipts_kelurahan k ON k.id = p.kelurahan_id "
-        "WHERE s.reason IS NULL AND s.is_new ORDER BY s.row_no",
+        "JOIN receipts_kelurahan k ON k.id = p.kelurahan_id ORDER BY s.number",
         [Status.RECORDED.value, now],
     )
     counts["inserted"] = cursor.rowcount
@@ -633,7 +668,7 @@ def _insert_events(cursor, *, actor_id):
     cursor.execute(
         "INSERT INTO receipts_receiptevent (receipt_id, from_status, to_status, at, actor_id, "
         "note) SELECT r.id, '', %s, r.recorded_at, %s, %s FROM receipts_receipt r "
-        f"JOIN {STAGING} s ON s.number = r.number WHERE s.reason IS NULL AND s.is_new",
+        f"JOIN {NEW} n ON n.number = r.number ORDER BY r.id",
         [Status.RECORDED.value, actor_id, EVENT_NOTE],
     )
 
@@ -699,10 +734,6 @@ def import_receipts(
                     result.rows += len(staged)
                     if progress:
                         progress(result.rows)
-                if stage.postgres:
-                    # Temp tables are never auto-analysed: without statistics the planner
-                    # takes the staging table for tiny and picks nested loops.
-                    cursor.execute(f"ANALYZE {STAGING}")
                 _decide(cursor)
                 counts = _apply(cursor, now=timezone.now(), actor_id=getattr(actor, "pk", None))
                 cursor.execute(f"SELECT COUNT(*) FROM {STAGING} WHERE reason IS NOT NULL")
@@ -711,8 +742,8 @@ def import_receipts(
                 for reject in _stream_rejects(connection.chunked_cursor):
                     on_reject(reject)
             with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE IF EXISTS {LATEST}")
-                cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+                for table in (LATEST, NEW, STAGING):
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
             if dry_run:
                 transaction.set_rollback(True)
     finally:

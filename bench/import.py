@@ -123,7 +123,7 @@ def generate(path: Path, rows: int) -> int:
 def run_import(path: Path, env: dict) -> tuple[float, int, str]:
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "import_receipts", str(path)],
+        [sys.executable, "manage.py", "import_receipts", str(path), "-v", "2"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -135,7 +135,7 @@ def run_import(path: Path, env: dict) -> tuple[float, int, str]:
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit("import failed:\n" + output)
-    summary = output.strip().splitlines()[-1]
+    summary = "\n           ".join(output.strip().splitlines()[-2:])
     return wall, usage.ru_maxrss // 1024, summary  # ru_maxrss is in KiB on Linux
 
 

@@ -28,6 +28,7 @@ import functools
 import io
 import itertools
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -160,6 +161,8 @@ class ImportResult:
     residents_updated: int = 0
     dry_run: bool = False
     headers: list[str] = field(default_factory=list)
+    # Seconds spent per phase (for ``-v 2`` and the benchmark).
+    timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -719,6 +722,7 @@ def import_receipts(
                     cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [STAGING])
                 stage = _Stage(cursor)
                 stage.create()
+                started = time.monotonic()
                 for chunk in _chunks(rows, chunk_rows):
                     staged = []
                     for row_no, cells in chunk:
@@ -734,18 +738,27 @@ def import_receipts(
                     result.rows += len(staged)
                     if progress:
                         progress(result.rows)
+                result.timings["read_validate_stage"] = time.monotonic() - started
+                started = time.monotonic()
                 _decide(cursor)
+                result.timings["decide"] = time.monotonic() - started
+                started = time.monotonic()
                 counts = _apply(cursor, now=timezone.now(), actor_id=getattr(actor, "pk", None))
+                result.timings["apply"] = time.monotonic() - started
                 cursor.execute(f"SELECT COUNT(*) FROM {STAGING} WHERE reason IS NOT NULL")
                 result.rejected = cursor.fetchone()[0]
+            started = time.monotonic()
             if on_reject:
                 for reject in _stream_rejects(connection.chunked_cursor):
                     on_reject(reject)
             with connection.cursor() as cursor:
                 for table in (LATEST, NEW, STAGING):
                     cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            result.timings["rejects"] = time.monotonic() - started
             if dry_run:
                 transaction.set_rollback(True)
+            started = time.monotonic()
+        result.timings["commit"] = time.monotonic() - started
     finally:
         text.detach()
     result.inserted = counts["inserted"]

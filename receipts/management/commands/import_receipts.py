@@ -91,6 +91,10 @@ class Command(BaseCommand):
         )
         if dry_run:
             summary += " " + _("(uji coba: tidak ada yang disimpan)")
+        if options["verbosity"] > 1:
+            self.stdout.write(
+                " ".join(f"{phase}={seconds:.1f}s" for phase, seconds in result.timings.items())
+            )
         self.stdout.write(summary)
 
     def _progress(self, rows):

@@ -467,6 +467,13 @@ STAGING_COLUMNS = (
 _UNIT = "\x1f"
 
 
+def _drop_temp_tables(cursor):
+    # Schema-qualified, so that only this session's temp tables can ever be dropped.
+    schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
+    for table in (LATEST, NEW, STAGING):
+        cursor.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+
+
 def _raw_text(cells: list[str]) -> str:
     return _UNIT.join(cell.replace("\x00", "") for cell in cells)
 
@@ -485,9 +492,7 @@ class _Stage:
     def create(self):
         timestamp = "timestamptz" if self.postgres else "datetime"
         suffix = " ON COMMIT DROP" if self.postgres else ""
-        self.cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
-        self.cursor.execute(f"DROP TABLE IF EXISTS {LATEST}")
-        self.cursor.execute(f"DROP TABLE IF EXISTS {NEW}")
+        _drop_temp_tables(self.cursor)
         self.cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ("
             "row_no integer NOT NULL, raw text NOT NULL, reason text, "
@@ -752,8 +757,7 @@ def import_receipts(
                 for reject in _stream_rejects(connection.chunked_cursor):
                     on_reject(reject)
             with connection.cursor() as cursor:
-                for table in (LATEST, NEW, STAGING):
-                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                _drop_temp_tables(cursor)
             result.timings["rejects"] = time.monotonic() - started
             if dry_run:
                 transaction.set_rollback(True)

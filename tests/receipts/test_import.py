@@ -418,3 +418,9 @@ def test_the_documented_example_file_imports_cleanly(places):
         result = import_receipts(example)
     assert (result.inserted, result.rejected) == (3, 0)
     assert Receipt.objects.get(number="BPN1708030003").collection_kecamatan == timur
+
+
+def test_progress_is_reported_after_every_chunk(places):
+    seen = []
+    run(csv_text(siti(), budi(), budi(nik="1")), chunk_rows=2, progress=seen.append)
+    assert seen == [2, 3]

@@ -94,3 +94,19 @@ def test_exit_codes_from_the_shell(places, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         ManagementUtility(["manage.py", "import_receipts", str(bad)]).execute()
     assert exit_info.value.code == 1
+
+
+def test_database_failure_is_a_clear_message_and_nothing_is_saved(places, tmp_path, monkeypatch):
+    from django.db import IntegrityError
+
+    from receipts import importer
+
+    def collide(cursor, *, actor_id):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(importer, "_insert_events", collide)
+    path = tmp_path / "resi.csv"
+    path.write_text(csv_text(siti()), encoding="utf-8")
+    with pytest.raises(CommandError, match="tidak ada yang disimpan"):
+        command(str(path))
+    assert Receipt.objects.count() == 0

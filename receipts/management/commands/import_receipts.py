@@ -4,6 +4,7 @@ import csv
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from receipts.importer import ImportFormatError, import_receipts, write_rejects_csv
@@ -63,6 +64,11 @@ class Command(BaseCommand):
             )
         except ImportFormatError as error:
             raise CommandError(error.message) from None
+        except DatabaseError as error:
+            # E.g. a receipt created by hand meanwhile with a number from the file.
+            raise CommandError(
+                _("Impor gagal, tidak ada yang disimpan: %(error)s") % {"error": error}
+            ) from None
         except OSError as error:
             raise CommandError(
                 _("Berkas tidak dapat dibaca: %(file)s (%(error)s).")

@@ -30,7 +30,6 @@ import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -468,39 +467,6 @@ STAGING_COLUMNS = (
 _UNIT = "\x1f"
 
 
-class _Loader:
-    """Loads staged chunks; on PostgreSQL in a worker thread, one chunk at a time.
-
-    While the database digests one chunk (COPY), the next one is validated in Python: the
-    two halves of the work overlap on two cores. At most two chunks are in memory. The worker
-    alone uses the connection during the loop (the validation makes no query), and leaving
-    the block always waits for it, so the transaction is never ended under a running COPY.
-    """
-
-    def __init__(self, stage: "_Stage"):
-        self.stage = stage
-        self.pending = None
-        self.executor = ThreadPoolExecutor(max_workers=1) if stage.postgres else None
-
-    def __enter__(self):
-        return self
-
-    def load(self, staged: list[tuple]):
-        if self.executor is None:
-            self.stage.load(staged)
-            return
-        if self.pending is not None:
-            self.pending.result()  # re-raises the worker's error here
-        self.pending = self.executor.submit(self.stage.load, staged)
-
-    def __exit__(self, exc_type, exc, tb):
-        if self.executor is not None:
-            self.executor.shutdown(wait=True)
-            if exc_type is None and self.pending is not None:
-                self.pending.result()
-        return False
-
-
 def _drop_temp_tables(cursor):
     # Schema-qualified, so that only this session's temp tables can ever be dropped.
     schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
@@ -762,24 +728,21 @@ def import_receipts(
                 stage = _Stage(cursor)
                 stage.create()
                 started = time.monotonic()
-                with _Loader(stage) as loader:
-                    for chunk in _chunks(rows, chunk_rows):
-                        staged = []
-                        for row_no, cells in chunk:
-                            named = {
-                                name: cells[index].strip() if index < len(cells) else ""
-                                for name, index in positions.items()
-                            }
-                            try:
-                                clean = validator.clean(named)
-                            except RowError as error:
-                                staged.append(stage.row(row_no, cells, str(error), None))
-                            else:
-                                staged.append(stage.row(row_no, cells, None, clean))
-                        loader.load(staged)
-                        result.rows += len(staged)
-                        if progress:
-                            progress(result.rows)
+                for chunk in _chunks(rows, chunk_rows):
+                    staged = []
+                    for row_no, cells in chunk:
+                        named = {
+                            name: cells[index].strip() if index < len(cells) else ""
+                            for name, index in positions.items()
+                        }
+                        try:
+                            staged.append(stage.row(row_no, cells, None, validator.clean(named)))
+                        except RowError as error:
+                            staged.append(stage.row(row_no, cells, str(error), None))
+                    stage.load(staged)
+                    result.rows += len(staged)
+                    if progress:
+                        progress(result.rows)
                 result.timings["read_validate_stage"] = time.monotonic() - started
                 started = time.monotonic()
                 _decide(cursor)

@@ -1,11 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from receipts.admin_import import import_view as receipts_import_view
+
 urlpatterns = [
     path("", include("receipts.urls")),
     path("loket/", include("distribution.urls_counter")),
+    path("staf/ekspor/", include("receipts.urls_staff")),
     path("staf/", include("distribution.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "admin/receipts/import/",
+        admin.site.admin_view(receipts_import_view),
+        name="receipts_import",
+    ),
     path("admin/", admin.site.urls),
 ]
 

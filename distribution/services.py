@@ -19,13 +19,13 @@ from distribution.models import (
     Card,
     Dispatch,
     DispatchItem,
+    Officer,
     PickupSchedule,
     PrintRun,
 )
 from distribution.selectors import blank_batches_with_stock, blank_stock, print_queue
 from receipts.models import Kecamatan, Kelurahan, Status
 from receipts.services import (
-    TransitionError,
     receipt_transition,
     receipts_transition_bulk,
 )
@@ -51,6 +51,12 @@ def dispatch_receive(
     row is locked so that two clerks confirming the same delivery cannot both apply it.
     """
     locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    # Views check this too; the service refuses on its own so no other caller can skip it.
+    if not actor.has_perm("distribution.receive_dispatch"):
+        raise DistributionError(_("Akun ini tidak berhak mengonfirmasi kiriman."))
+    officer = Officer.objects.filter(user=actor).only("kecamatan_id").first()
+    if officer is not None and officer.kecamatan_id != locked.kecamatan_id:
+        raise DistributionError(_("Kiriman ini ditujukan ke kecamatan lain."))
     if locked.state != Dispatch.State.SENT:
         raise DistributionError(
             _("Kiriman ini sudah dikonfirmasi sampai pada %(at)s.")
@@ -65,7 +71,9 @@ def dispatch_receive(
     missing_items = [item for item in items if item.card_id in missing]
     now = timezone.now()
     receipt_ids = [item.card.receipt_id for item in arrived_items]
-    moved = receipts_transition_bulk(
+    # Someone may have changed one of these receipts meanwhile (e.g. put it on hold): then
+    # the whole confirmation is refused rather than leaving the dispatch half-applied.
+    _transition_all(
         receipt_ids=receipt_ids,
         from_status=Status.DISPATCHED,
         to=Status.READY,
@@ -73,12 +81,6 @@ def dispatch_receive(
         note=_("Kartu sampai di kecamatan %(kecamatan)s.") % {"kecamatan": locked.kecamatan},
         at=now,
     )
-    if moved != len(receipt_ids):
-        # Someone changed one of these receipts meanwhile (e.g. put it on hold): refuse the
-        # whole confirmation rather than leave the dispatch half-applied.
-        raise TransitionError(
-            _("Status sebagian kartu berubah sementara itu; muat ulang dan coba lagi.")
-        )
     DispatchItem.objects.filter(pk__in=[i.pk for i in arrived_items]).update(arrived=True)
     missing_note = note or _("Tidak ada saat kiriman diterima.")
     DispatchItem.objects.filter(pk__in=[i.pk for i in missing_items]).update(
@@ -190,25 +192,11 @@ def print_run_preview(
     )
 
 
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    """Split an id list for backends with a bound on query parameters (SQLite); one chunk on
-    PostgreSQL, so the number of queries does not grow with the size of a run there."""
-    size = connection.features.max_query_params
-    if not size:
-        yield ids
-        return
-    size = max(size - 10, 1)
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
 def _transition_all(*, receipt_ids, from_status, to, actor, note, at) -> None:
     """Move every listed receipt or raise, so that the caller's transaction rolls back."""
-    moved = 0
-    for chunk in _chunks(receipt_ids):
-        moved += receipts_transition_bulk(
-            receipt_ids=chunk, from_status=from_status, to=to, actor=actor, note=note, at=at
-        )
+    moved = receipts_transition_bulk(
+        receipt_ids=receipt_ids, from_status=from_status, to=to, actor=actor, note=note, at=at
+    )
     if moved != len(receipt_ids):
         raise DistributionError(
             _("Status sebagian resi berubah sementara itu; tidak ada yang disimpan. Coba lagi.")

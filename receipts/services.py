@@ -7,7 +7,7 @@ Locking policy: a single receipt is changed under ``select_for_update()`` inside
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,26 +113,45 @@ def receipts_transition_bulk(
     changes = {"status": to, "status_changed_at": at}
     if to == Status.COLLECTED:
         changes["collected_at"] = at
-    moved_ids = list(
-        Receipt.objects.select_for_update()
-        .filter(pk__in=ids, status=from_status)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if not moved_ids:
-        return 0
-    count = Receipt.objects.filter(pk__in=moved_ids, status=from_status).update(**changes)
-    ReceiptEvent.objects.bulk_create(
-        [
-            ReceiptEvent(
-                receipt_id=pk, from_status=from_status, to_status=to, at=at, actor=actor, note=note
-            )
-            for pk in moved_ids
-        ]
-        # No batch_size: Django sends one INSERT on PostgreSQL and splits by SQLite's
-        # variable limit itself, so a run's query count does not grow with its size.
-    )
+    count = 0
+    for chunk in _id_chunks(ids):
+        moved_ids = list(
+            Receipt.objects.select_for_update()
+            .filter(pk__in=chunk, status=from_status)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not moved_ids:
+            continue
+        count += Receipt.objects.filter(pk__in=moved_ids, status=from_status).update(**changes)
+        ReceiptEvent.objects.bulk_create(
+            [
+                ReceiptEvent(
+                    receipt_id=pk,
+                    from_status=from_status,
+                    to_status=to,
+                    at=at,
+                    actor=actor,
+                    note=note,
+                )
+                for pk in moved_ids
+            ]
+            # No batch_size: Django sends one INSERT on PostgreSQL and splits by SQLite's
+            # variable limit itself, so a run's query count does not grow with its size.
+        )
     return count
+
+
+def _id_chunks(ids: list[int]) -> Iterable[list[int]]:
+    """Split an id list for backends that bound query parameters (SQLite); on PostgreSQL it
+    is one chunk, so the number of queries of a bulk move does not grow with its size."""
+    size = connection.features.max_query_params
+    if not size:
+        yield ids
+        return
+    size = max(size - 10, 1)
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 @transaction.atomic

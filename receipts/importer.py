@@ -1,0 +1,787 @@
+"""Bulk import of residents and receipts from the CSV the national population system exports.
+
+The format is documented in ``docs/import-format.md``. How it works:
+
+1. The file is streamed (a csv reader over a text wrapper): memory does not grow with its size.
+   Every row is checked in Python on its own (required fields, NIK, dates, kelurahan, receipt
+   number) and written, in chunks, to a TEMP staging table, with the rejection reason if any.
+   PostgreSQL gets the chunks through COPY; SQLite through ``executemany``.
+2. Everything that needs the existing data or the whole file (receipt number of another
+   resident, a second open receipt, duplicates within the file) is decided by set-based SQL
+   on the staging table — a few statements whatever the number of rows, never a query per row.
+3. The valid rows are applied with set-based SQL: new residents, contact data of existing
+   residents, new receipts (status ``recorded``) and their first status event.
+
+All of it runs in ONE transaction: a crash or a killed process leaves the database as it was
+before the file. The import never writes ``Receipt.status`` of an existing receipt and never
+changes an existing receipt at all, so a receipt already in print or handed over stays as it is.
+"""
+
+# The SQL below interpolates only the module's own table-name constants; every value from the
+# file travels as a query parameter or through COPY.
+# ruff: noqa: S608
+
+import codecs
+import csv
+import datetime
+import functools
+import io
+import itertools
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from receipts.models import Kelurahan, Status
+from receipts.numbers import (
+    MalformedReceiptNumber,
+    normalize_nik,
+    normalize_receipt_number,
+    validate_nik,
+    validate_nik_matches,
+)
+
+CHUNK_ROWS = 20_000
+EVENT_NOTE = "impor"
+
+# Canonical column -> accepted header spellings (compared without case, spaces, "_", "-", ".").
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "nik": ("nik",),
+    "nama": ("nama", "namalengkap"),
+    "tanggal_lahir": ("tanggallahir", "tgllahir"),
+    "jenis_kelamin": ("jeniskelamin", "jk", "kelamin"),
+    "kelurahan": ("kelurahan", "kodekelurahan", "desakelurahan"),
+    "nomor_resi": ("nomorresi", "noresi", "resi"),
+    "waktu_rekam": ("wakturekam", "tanggalrekam", "tglrekam"),
+    "tempat_rekam": ("tempatrekam",),
+    "telepon": ("telepon", "telp", "nohp", "hp", "nomortelepon"),
+    "email": ("email",),
+    "alamat": ("alamat",),
+}
+REQUIRED = (
+    "nik",
+    "nama",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "kelurahan",
+    "nomor_resi",
+    "waktu_rekam",
+    "tempat_rekam",
+)
+MAX_LENGTHS = {"nama": 150, "tempat_rekam": 150, "telepon": 30, "email": 254, "alamat": 255}
+
+SEX_CODES = {
+    "L": "L",
+    "LK": "L",
+    "LAKI-LAKI": "L",
+    "LAKI LAKI": "L",
+    "LAKILAKI": "L",
+    "PRIA": "L",
+    "P": "P",
+    "PR": "P",
+    "PEREMPUAN": "P",
+    "WANITA": "P",
+}
+
+BAD_NIK = gettext_lazy(
+    "NIK tidak valid: harus 16 angka dengan kode wilayah dan tanggal lahir yang benar."
+)
+
+# Rejection reasons decided in SQL on the staging table (they need the data or the whole file).
+REASON_DUPLICATE_IN_FILE = gettext_lazy(
+    "Nomor resi muncul lebih dari sekali dalam berkas (baris pertama yang dipakai)."
+)
+REASON_OTHER_RESIDENT = gettext_lazy(
+    "Nomor resi sudah terdaftar atas nama penduduk lain (NIK lain)."
+)
+REASON_OPEN_RECEIPT = gettext_lazy(
+    "Penduduk ini sudah memiliki resi lain yang masih berjalan (belum diambil/dibatalkan)."
+)
+REASON_SECOND_NEW_IN_FILE = gettext_lazy(
+    "Berkas memuat lebih dari satu resi baru untuk NIK yang sama (hanya yang pertama dipakai)."
+)
+
+_KEY_RE = re.compile(r"[\s_\-.]+")
+_DATE_YMD = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
+_DATE_DMY = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
+_NIK_DIGITS = re.compile(r"^[0-9]{16}$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _nik_place_valid(place: str) -> bool:
+    """validate_nik for the province+regency digits alone (memoised: a file has few of them).
+
+    Validating every NIK through python-stdnum costs a registry lookup per row; the birth-date
+    digits are checked against the row's birth date instead, and only a NIK that fails that
+    check goes through the full validate_nik to choose the right message.
+    """
+    try:
+        validate_nik(place + "00" + "010170" + "0001")
+    except ValidationError:
+        return False
+    return True
+
+
+def nik_is_valid(nik: str) -> bool:
+    try:
+        validate_nik(nik)
+    except ValidationError:
+        return False
+    return True
+
+
+class ImportFormatError(Exception):
+    """The file as a whole cannot be imported (unreadable, empty, required columns missing)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class RowError(Exception):
+    """One row is rejected; ``message`` is the Indonesian reason."""
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    residents_inserted: int = 0
+    residents_updated: int = 0
+    dry_run: bool = False
+    headers: list[str] = field(default_factory=list)
+    # Seconds spent per phase (for ``-v 2`` and the benchmark).
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "residents_inserted": self.residents_inserted,
+            "residents_updated": self.residents_updated,
+            "dry_run": self.dry_run,
+        }
+
+
+# A rejected row as reported: (row number, Indonesian reason, original cells).
+Reject = tuple[int, str, list[str]]
+
+
+def header_key(name: str) -> str:
+    return _KEY_RE.sub("", (name or "").strip().lstrip("\ufeff").casefold())
+
+
+def parse_date(raw: str) -> datetime.date:
+    """``YYYY-MM-DD``, ``DD-MM-YYYY`` or ``DD/MM/YYYY`` (also ``YYYY/MM/DD``)."""
+    value = raw.strip()
+    if len(value) == 10:  # the usual zero-padded forms, without a regular expression
+        sep = value[4]
+        if sep in "-/" and value[7] == sep:
+            return datetime.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+        sep = value[2]
+        if sep in "-/" and value[5] == sep:
+            return datetime.date(int(value[6:]), int(value[3:5]), int(value[:2]))
+    match = _DATE_YMD.match(value)
+    if match:
+        year, month, day = match.groups()
+    else:
+        match = _DATE_DMY.match(value)
+        if not match:
+            raise ValueError(value)
+        day, month, year = match.groups()
+    return datetime.date(int(year), int(month), int(day))
+
+
+def parse_datetime(raw: str, tz) -> datetime.datetime:
+    """A date as in parse_date, optionally followed by ``HH:MM[:SS]`` (space or ``T``), local time."""
+    value = raw.strip()
+    if len(value) == 16 and value[10] in " T" and value[13] == ":":  # the usual "date HH:MM"
+        day = parse_date(value[:10])
+        return datetime.datetime(
+            day.year, day.month, day.day, int(value[11:13]), int(value[14:16]), tzinfo=tz
+        )
+    value = value.replace("T", " ")
+    date_part, _sep, time_part = value.partition(" ")
+    day = parse_date(date_part)
+    hour = minute = second = 0
+    time_part = time_part.strip()
+    if time_part:
+        match = _TIME.match(time_part)
+        if not match:
+            raise ValueError(value)
+        hour, minute = int(match.group(1)), int(match.group(2))
+        second = int(match.group(3) or 0)
+    return datetime.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz)
+
+
+class KelurahanIndex:
+    """The (few dozen) kelurahan by official code and by name, loaded once per import."""
+
+    def __init__(self):
+        self.by_key: dict[str, tuple[int, int]] = {}
+        self.memo: dict[str, tuple[int, int] | None] = {}
+        ambiguous = set()
+        for pk, code, name, kecamatan_id in Kelurahan.objects.values_list(
+            "pk", "code", "name", "kecamatan_id"
+        ):
+            value = (pk, kecamatan_id)
+            self.by_key[code] = value
+            self.by_key[code.replace(".", "")] = value
+            key = " ".join(name.casefold().split())
+            if key in self.by_key and self.by_key[key] != value:
+                ambiguous.add(key)
+            self.by_key[key] = value
+        for key in ambiguous:
+            # The same name in two kecamatan: only the official code can tell them apart.
+            del self.by_key[key]
+
+    def find(self, raw: str) -> tuple[int, int] | None:
+        found = self.memo.get(raw, False)
+        if found is False:
+            value = " ".join(raw.casefold().split())
+            found = self.by_key.get(value) or self.by_key.get(value.replace(" ", ""))
+            if len(self.memo) < 10_000:  # a file spells its kelurahan a few ways, not millions
+                self.memo[raw] = found
+        return found
+
+
+@dataclass
+class CleanRow:
+    nik: str
+    full_name: str
+    birth_date: datetime.date
+    sex: str
+    kelurahan_id: int
+    kecamatan_id: int
+    number: str
+    recorded_at: datetime.datetime
+    recorded_place: str
+    phone: str
+    email: str
+    address: str
+
+
+class RowValidator:
+    """Validates one row on its own (no database access): the single validation code path."""
+
+    def __init__(self, kelurahan: KelurahanIndex, tz=None):
+        self.kelurahan = kelurahan
+        self.tz = tz or timezone.get_default_timezone()
+
+    def clean(self, cells: dict[str, str]) -> CleanRow:
+        missing = [name for name in REQUIRED if not cells.get(name)]
+        if missing:
+            raise RowError(_("Kolom wajib kosong: %(columns)s.") % {"columns": ", ".join(missing)})
+        for name, limit in MAX_LENGTHS.items():
+            if len(cells.get(name, "")) > limit:
+                raise RowError(
+                    _("Isian %(column)s terlalu panjang (paling banyak %(limit)s karakter).")
+                    % {"column": name, "limit": limit}
+                )
+        nik = cells["nik"]
+        if not _NIK_DIGITS.match(nik):
+            nik = normalize_nik(nik)
+        if not (_NIK_DIGITS.match(nik) and _nik_place_valid(nik[:4])):
+            raise RowError(BAD_NIK)
+        try:
+            birth_date = parse_date(cells["tanggal_lahir"])
+        except ValueError:
+            raise RowError(
+                _("Tanggal lahir tidak dapat dibaca: %(value)s (pakai TTTT-BB-HH atau HH-BB-TTTT).")
+                % {"value": cells["tanggal_lahir"]}
+            ) from None
+        sex = SEX_CODES.get(cells["jenis_kelamin"]) or SEX_CODES.get(
+            " ".join(cells["jenis_kelamin"].upper().split())
+        )
+        if sex is None:
+            raise RowError(
+                _("Jenis kelamin tidak dikenal: %(value)s (pakai L atau P).")
+                % {"value": cells["jenis_kelamin"]}
+            )
+        try:
+            validate_nik_matches(nik, birth_date, sex)
+        except ValidationError as error:
+            if not nik_is_valid(nik):  # e.g. a day or month that no date has
+                raise RowError(BAD_NIK) from None
+            raise RowError(error.messages[0]) from None
+        place = self.kelurahan.find(cells["kelurahan"])
+        if place is None:
+            raise RowError(
+                _("Kelurahan tidak dikenal: %(value)s (pakai kode resmi atau nama kelurahan).")
+                % {"value": cells["kelurahan"]}
+            )
+        try:
+            number = normalize_receipt_number(cells["nomor_resi"])
+        except MalformedReceiptNumber:
+            raise RowError(
+                _("Nomor resi tidak valid: %(value)s (6–24 huruf/angka).")
+                % {"value": cells["nomor_resi"]}
+            ) from None
+        try:
+            recorded_at = parse_datetime(cells["waktu_rekam"], self.tz)
+        except ValueError:
+            raise RowError(
+                _("Waktu rekam tidak dapat dibaca: %(value)s (pakai TTTT-BB-HH [JJ:MM]).")
+                % {"value": cells["waktu_rekam"]}
+            ) from None
+        email = cells.get("email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise RowError(
+                    _("Alamat e-mail tidak valid: %(value)s.") % {"value": email}
+                ) from None
+        return CleanRow(
+            nik=nik,
+            full_name=" ".join(cells["nama"].split()),
+            birth_date=birth_date,
+            sex=sex,
+            kelurahan_id=place[0],
+            kecamatan_id=place[1],
+            number=number,
+            recorded_at=recorded_at,
+            recorded_place=" ".join(cells["tempat_rekam"].split()),
+            phone=cells.get("telepon", ""),
+            email=email.lower(),
+            address=" ".join(cells.get("alamat", "").split()),
+        )
+
+
+def open_text(binary) -> io.TextIOWrapper:
+    """Wrap a binary file: UTF-8 (BOM or not); Windows-1252 if the start is not UTF-8.
+
+    Spreadsheet software on Windows often saves CSV in the ANSI code page. The guess is made
+    on the first 64 KiB; a file that turns out not to be UTF-8 further on is refused whole.
+    """
+    start = binary.read(65536)
+    if hasattr(binary, "seek"):
+        binary.seek(0)
+    if b"\x00" in start:  # a spreadsheet (.xlsx/.xls), UTF-16 text or another binary file
+        raise ImportFormatError(
+            _("Berkas bukan berkas teks CSV (mis. berkas Excel .xlsx): simpan sebagai CSV UTF-8.")
+        )
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(start, final=False)
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+    return io.TextIOWrapper(binary, encoding=encoding, newline="")
+
+
+def read_rows(text) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Return the header cells and an iterator of (row number, cells); header is row 1.
+
+    The separator (``;`` or ``,``) is sniffed from the header line.
+    """
+    try:
+        header_line = text.readline()
+    except UnicodeDecodeError:
+        raise ImportFormatError(_("Berkas tidak dapat dibaca sebagai teks UTF-8.")) from None
+    header_line = header_line.lstrip("\ufeff")
+    if not header_line.strip():
+        raise ImportFormatError(_("Berkas kosong: baris judul kolom tidak ditemukan."))
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(itertools.chain([header_line], text), delimiter=delimiter)
+    header = next(reader)
+
+    def rows():
+        row_no = 1
+        try:
+            for cells in reader:
+                if not any(cell.strip() for cell in cells):
+                    continue  # blank lines (and rows of empty cells) are not data
+                row_no += 1
+                yield row_no, cells
+        except UnicodeDecodeError:
+            raise ImportFormatError(
+                _("Berkas tidak dapat dibaca sebagai teks UTF-8 (setelah baris %(row)s).")
+                % {"row": row_no}
+            ) from None
+        except csv.Error as error:
+            raise ImportFormatError(
+                _("Berkas CSV rusak setelah baris %(row)s: %(error)s.")
+                % {"row": row_no, "error": error}
+            ) from None
+
+    return header, rows()
+
+
+def map_header(header: list[str]) -> dict[str, int]:
+    """Column name -> index; raise ImportFormatError listing the required columns missing."""
+    aliases = {alias: name for name, spellings in COLUMNS.items() for alias in spellings}
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = aliases.get(header_key(cell))
+        if name and name not in positions:
+            positions[name] = index
+    missing = [name for name in REQUIRED if name not in positions]
+    if missing:
+        raise ImportFormatError(
+            _("Kolom wajib tidak ada di baris judul: %(columns)s.")
+            % {"columns": ", ".join(missing)}
+        )
+    return positions
+
+
+# --- staging and set-based apply -------------------------------------------------------------
+
+STAGING = "receipts_import_staging"
+LATEST = "receipts_import_latest"
+NEW = "receipts_import_new"
+STAGING_COLUMNS = (
+    "row_no",
+    "raw",
+    "reason",
+    "nik",
+    "full_name",
+    "birth_date",
+    "sex",
+    "kelurahan_id",
+    "kecamatan_id",
+    "number",
+    "recorded_at",
+    "recorded_place",
+    "phone",
+    "email",
+    "address",
+)
+
+
+# The original cells of a row, kept for the rejects report, joined by the ASCII unit separator
+# (cheaper than re-quoting them as CSV, and no real export contains that character).
+_UNIT = "\x1f"
+
+
+def _drop_temp_tables(cursor):
+    # Schema-qualified, so that only this session's temp tables can ever be dropped.
+    schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
+    for table in (LATEST, NEW, STAGING):
+        cursor.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+
+
+def _raw_text(cells: list[str]) -> str:
+    return _UNIT.join(cell.replace("\x00", "") for cell in cells)
+
+
+def _raw_cells(raw: str) -> list[str]:
+    return raw.split(_UNIT)
+
+
+class _Stage:
+    """The TEMP staging table of one import, with a loader for each database."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+        self.postgres = connection.vendor == "postgresql"
+
+    def create(self):
+        timestamp = "timestamptz" if self.postgres else "datetime"
+        suffix = " ON COMMIT DROP" if self.postgres else ""
+        _drop_temp_tables(self.cursor)
+        self.cursor.execute(
+            f"CREATE TEMP TABLE {STAGING} ("
+            "row_no integer NOT NULL, raw text NOT NULL, reason text, "
+            "nik varchar(16), full_name varchar(150), birth_date date, sex varchar(1), "
+            "kelurahan_id bigint, kecamatan_id bigint, number varchar(24), "
+            f"recorded_at {timestamp}, recorded_place varchar(150), phone varchar(30), "
+            f"email varchar(254), address varchar(255)){suffix}"
+        )
+
+    def load(self, rows: list[tuple]):
+        if self.postgres:
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(rows)
+            buffer.seek(0)
+            # Empty text cells are '' (not NULL); reason and the parsed columns of a rejected
+            # row are written as NULL (Python None -> empty unquoted cell).
+            self.cursor.cursor.copy_expert(
+                f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN WITH (FORMAT csv, "
+                "FORCE_NOT_NULL (raw, phone, email, address))",
+                buffer,
+            )
+        else:
+            placeholders = ", ".join(["%s"] * len(STAGING_COLUMNS))
+            self.cursor.executemany(
+                f"INSERT INTO {STAGING} ({', '.join(STAGING_COLUMNS)}) VALUES ({placeholders})",
+                rows,
+            )
+
+    def row(self, row_no: int, cells: list[str], reason: str | None, clean: CleanRow | None):
+        raw = _raw_text(cells)
+        if clean is None:
+            return (row_no, raw, reason) + (None,) * 12
+        if self.postgres:
+            recorded_at = clean.recorded_at.isoformat()
+        else:
+            recorded_at = connection.ops.adapt_datetimefield_value(clean.recorded_at)
+        return (
+            row_no,
+            raw,
+            None,
+            clean.nik,
+            clean.full_name,
+            clean.birth_date.isoformat(),
+            clean.sex,
+            clean.kelurahan_id,
+            clean.kecamatan_id,
+            clean.number,
+            recorded_at,
+            clean.recorded_place,
+            clean.phone,
+            clean.email,
+            clean.address,
+        )
+
+
+def _mark(cursor, reason, where: str, params=()):
+    cursor.execute(
+        f"UPDATE {STAGING} SET reason = %s WHERE reason IS NULL AND {where}",
+        [str(reason), *params],
+    )
+
+
+def _analyze(cursor, table: str):
+    if connection.vendor == "postgresql":
+        # Temp tables are never auto-analysed: without statistics the planner takes them for
+        # tiny and picks nested loops over a million rows.
+        cursor.execute(f"ANALYZE {table}")
+
+
+def _forget_rejected(cursor):
+    cursor.execute(
+        f"DELETE FROM {NEW} WHERE row_no IN (SELECT row_no FROM {STAGING} WHERE reason IS NOT NULL)"
+    )
+
+
+def _decide(cursor):
+    """Reject, in SQL, the rows that conflict with the database or with earlier rows.
+
+    Only the rejected rows of the staging table are rewritten; the rows that bring a new
+    receipt are collected in a second, narrow table (``NEW``) instead of flagging every row.
+    """
+    _analyze(cursor, STAGING)
+    # Same receipt number twice in the file: keep the first row.
+    _mark(
+        cursor,
+        REASON_DUPLICATE_IN_FILE,
+        f"row_no IN (SELECT row_no FROM (SELECT row_no, ROW_NUMBER() OVER "
+        f"(PARTITION BY number ORDER BY row_no) AS n FROM {STAGING} WHERE reason IS NULL) d "
+        "WHERE d.n > 1)",
+    )
+    _mark(
+        cursor,
+        REASON_OTHER_RESIDENT,
+        "EXISTS (SELECT 1 FROM receipts_receipt r JOIN receipts_resident p "
+        f"ON p.id = r.resident_id WHERE r.number = {STAGING}.number AND p.nik <> {STAGING}.nik)",
+    )
+    cursor.execute(
+        f"CREATE TEMP TABLE {NEW} AS SELECT row_no, nik, number FROM {STAGING} s "
+        "WHERE reason IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM receipts_receipt r WHERE r.number = s.number)"
+    )
+    _analyze(cursor, NEW)
+    # The database allows one open receipt per resident (receipt_one_open_per_resident).
+    _mark(
+        cursor,
+        REASON_OPEN_RECEIPT,
+        f"row_no IN (SELECT n.row_no FROM {NEW} n JOIN receipts_resident p ON p.nik = n.nik "
+        "JOIN receipts_receipt r ON r.resident_id = p.id WHERE r.status NOT IN (%s, %s))",
+        [Status.COLLECTED.value, Status.CANCELLED.value],
+    )
+    _forget_rejected(cursor)
+    _mark(
+        cursor,
+        REASON_SECOND_NEW_IN_FILE,
+        f"row_no IN (SELECT row_no FROM (SELECT row_no, ROW_NUMBER() OVER "
+        f"(PARTITION BY nik ORDER BY row_no) AS n FROM {NEW}) d WHERE d.n > 1)",
+    )
+    _forget_rejected(cursor)
+
+
+def _apply(cursor, *, now, actor_id) -> dict:
+    """Write the valid rows: residents, contact data, new receipts and their first event."""
+    counts = {}
+    # The resident's data as the file gives it last (a newer row overrides an older one).
+    cursor.execute(
+        f"CREATE TEMP TABLE {LATEST} AS SELECT nik, full_name, birth_date, sex, kelurahan_id, "
+        "phone, email, address, 0 AS changed FROM (SELECT s.*, ROW_NUMBER() OVER "
+        f"(PARTITION BY nik ORDER BY row_no DESC) AS n FROM {STAGING} s "
+        "WHERE reason IS NULL) l WHERE l.n = 1"
+    )
+    cursor.execute(f"CREATE UNIQUE INDEX {LATEST}_nik ON {LATEST} (nik)")
+    _analyze(cursor, LATEST)
+    cursor.execute(
+        "INSERT INTO receipts_resident (nik, full_name, birth_date, sex, kelurahan_id, "
+        "address, phone, email, created_at, updated_at) "
+        "SELECT nik, full_name, birth_date, sex, kelurahan_id, address, phone, email, %s, %s "
+        f"FROM {LATEST} WHERE NOT EXISTS "
+        f"(SELECT 1 FROM receipts_resident p WHERE p.nik = {LATEST}.nik)",
+        [now, now],
+    )
+    counts["residents_inserted"] = cursor.rowcount
+    # Contact data only; an empty cell keeps what the database has.
+    cursor.execute(
+        f"UPDATE {LATEST} SET changed = 1 WHERE EXISTS (SELECT 1 FROM receipts_resident p "
+        f"WHERE p.nik = {LATEST}.nik AND ("
+        f"({LATEST}.phone <> '' AND {LATEST}.phone <> p.phone) OR "
+        f"({LATEST}.email <> '' AND {LATEST}.email <> p.email) OR "
+        f"({LATEST}.address <> '' AND {LATEST}.address <> p.address)))"
+    )
+    cursor.execute(
+        "UPDATE receipts_resident SET "
+        "phone = CASE WHEN l.phone <> '' THEN l.phone ELSE receipts_resident.phone END, "
+        "email = CASE WHEN l.email <> '' THEN l.email ELSE receipts_resident.email END, "
+        "address = CASE WHEN l.address <> '' THEN l.address ELSE receipts_resident.address END, "
+        f"updated_at = %s FROM {LATEST} l WHERE l.nik = receipts_resident.nik AND l.changed = 1",
+        [now],
+    )
+    counts["residents_updated"] = cursor.rowcount
+    cursor.execute(
+        f"SELECT COUNT(*) FROM {STAGING} s JOIN {LATEST} l ON l.nik = s.nik "
+        f"WHERE s.reason IS NULL AND l.changed = 1 "
+        f"AND NOT EXISTS (SELECT 1 FROM {NEW} n WHERE n.row_no = s.row_no)"
+    )
+    counts["updated"] = cursor.fetchone()[0]
+    # New receipts: collected at the kecamatan of the resident's current domicile.
+    cursor.execute(
+        "INSERT INTO receipts_receipt (number, resident_id, recorded_at, recorded_place, "
+        "collection_kecamatan_id, status, status_changed_at, collected_at, created_at) "
+        "SELECT s.number, p.id, s.recorded_at, s.recorded_place, k.kecamatan_id, %s, "
+        f"s.recorded_at, NULL, %s FROM {NEW} n JOIN {STAGING} s ON s.row_no = n.row_no "
+        "JOIN receipts_resident p ON p.nik = s.nik "
+        "JOIN receipts_kelurahan k ON k.id = p.kelurahan_id ORDER BY s.number",
+        [Status.RECORDED.value, now],
+    )
+    counts["inserted"] = cursor.rowcount
+    _insert_events(cursor, actor_id=actor_id)
+    return counts
+
+
+def _insert_events(cursor, *, actor_id):
+    cursor.execute(
+        "INSERT INTO receipts_receiptevent (receipt_id, from_status, to_status, at, actor_id, "
+        "note) SELECT r.id, '', %s, r.recorded_at, %s, %s FROM receipts_receipt r "
+        f"JOIN {NEW} n ON n.number = r.number ORDER BY r.id",
+        [Status.RECORDED.value, actor_id, EVENT_NOTE],
+    )
+
+
+def _stream_rejects(cursor_factory) -> Iterator[Reject]:
+    with cursor_factory() as cursor:
+        cursor.execute(
+            f"SELECT row_no, reason, raw FROM {STAGING} WHERE reason IS NOT NULL ORDER BY row_no"
+        )
+        while True:
+            batch = cursor.fetchmany(2000)
+            if not batch:
+                break
+            for row_no, reason, raw in batch:
+                yield row_no, reason, _raw_cells(raw)
+
+
+def import_receipts(
+    binary,
+    *,
+    actor=None,
+    dry_run: bool = False,
+    on_reject: Callable[[Reject], None] | None = None,
+    on_header: Callable[[list[str]], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportResult:
+    """Import the CSV in ``binary`` (a binary file object) in one transaction; return the counts.
+
+    ``on_header`` receives the file's header cells once they are known to be usable;
+    ``on_reject`` receives every rejected row, in row order, before the transaction commits;
+    ``progress`` receives the number of rows read so far, after every chunk.
+    Raise ImportFormatError (and change nothing) when the file as a whole cannot be read.
+    """
+    text = open_text(binary)
+    try:
+        header, rows = read_rows(text)
+        positions = map_header(header)
+        if on_header:
+            on_header(header)
+        result = ImportResult(dry_run=dry_run, headers=header)
+        validator = RowValidator(KelurahanIndex())
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    # One import at a time: two imports of overlapping files would otherwise
+                    # race between the SQL checks and the inserts.
+                    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [STAGING])
+                stage = _Stage(cursor)
+                stage.create()
+                started = time.monotonic()
+                for chunk in _chunks(rows, chunk_rows):
+                    staged = []
+                    for row_no, cells in chunk:
+                        named = {
+                            name: cells[index].strip() if index < len(cells) else ""
+                            for name, index in positions.items()
+                        }
+                        try:
+                            staged.append(stage.row(row_no, cells, None, validator.clean(named)))
+                        except RowError as error:
+                            staged.append(stage.row(row_no, cells, str(error), None))
+                    stage.load(staged)
+                    result.rows += len(staged)
+                    if progress:
+                        progress(result.rows)
+                result.timings["read_validate_stage"] = time.monotonic() - started
+                started = time.monotonic()
+                _decide(cursor)
+                result.timings["decide"] = time.monotonic() - started
+                started = time.monotonic()
+                counts = _apply(cursor, now=timezone.now(), actor_id=getattr(actor, "pk", None))
+                result.timings["apply"] = time.monotonic() - started
+                cursor.execute(f"SELECT COUNT(*) FROM {STAGING} WHERE reason IS NOT NULL")
+                result.rejected = cursor.fetchone()[0]
+            started = time.monotonic()
+            if on_reject:
+                for reject in _stream_rejects(connection.chunked_cursor):
+                    on_reject(reject)
+            with connection.cursor() as cursor:
+                _drop_temp_tables(cursor)
+            result.timings["rejects"] = time.monotonic() - started
+            if dry_run:
+                transaction.set_rollback(True)
+            started = time.monotonic()
+        result.timings["commit"] = time.monotonic() - started
+    finally:
+        text.detach()
+    result.inserted = counts["inserted"]
+    result.updated = counts["updated"]
+    result.residents_inserted = counts["residents_inserted"]
+    result.residents_updated = counts["residents_updated"]
+    result.unchanged = result.rows - result.rejected - result.inserted - result.updated
+    return result
+
+
+def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(iterable)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def write_rejects_csv(rejects: Iterable[Reject], header: list[str], out, *, delimiter=";"):
+    """Write the rejects report: row number, reason, then the row's original cells."""
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow([_("baris"), _("alasan"), *header])
+    for row_no, reason, cells in rejects:
+        writer.writerow([row_no, reason, *cells])

@@ -1,0 +1,426 @@
+"""The bulk import: formats accepted, every rejection reason, idempotence, safety."""
+
+import datetime
+import io
+from unittest import mock
+
+import pytest
+
+from receipts import importer
+from receipts.demo import make_nik
+from receipts.importer import ImportFormatError, import_receipts
+from receipts.models import Receipt, ReceiptEvent, Resident, Status
+from tests.factories import KecamatanFactory, KelurahanFactory, ReceiptFactory, ResidentFactory
+
+
+@pytest.fixture(autouse=True)
+def _reset_factory_sequences():
+    """KecamatanFactory's code sequence overflows varchar(8) after ~90 kecamatan in a session
+    (every fixture call counts, even with an explicit code): start each test from zero again."""
+    yield
+    KecamatanFactory.reset_sequence()
+    KelurahanFactory.reset_sequence()
+
+
+HEADER = "nik,nama,tanggal_lahir,jenis_kelamin,kelurahan,nomor_resi,waktu_rekam,tempat_rekam,telepon,email,alamat"
+SITI_NIK = make_nik(
+    district_code="64.71.05", birth_date=datetime.date(1990, 3, 14), sex="P", serial=1
+)
+BUDI_NIK = make_nik(
+    district_code="64.71.06", birth_date=datetime.date(1985, 12, 2), sex="L", serial=7
+)
+
+
+def siti(**overrides):
+    row = {
+        "nik": SITI_NIK,
+        "nama": "Siti Wahyuni",
+        "tanggal_lahir": "1990-03-14",
+        "jenis_kelamin": "P",
+        "kelurahan": "64.71.05.1002",
+        "nomor_resi": "BPN-170801-0001",
+        "waktu_rekam": "2017-08-01 09:30",
+        "tempat_rekam": "Disdukcapil Kota Balikpapan",
+        "telepon": "081234567890",
+        "email": "",
+        "alamat": "Jl. Sepinggan No. 1",
+    }
+    row.update(overrides)
+    return row
+
+
+def budi(**overrides):
+    row = siti(
+        nik=BUDI_NIK,
+        nama="Budi Santoso",
+        tanggal_lahir="02-12-1985",
+        jenis_kelamin="L",
+        kelurahan="Prapatan",
+        nomor_resi="BPN1708020002",
+        waktu_rekam="02-08-2017",
+        telepon="",
+        alamat="",
+    )
+    row.update(overrides)
+    return row
+
+
+def csv_text(*rows, sep=",", header=HEADER):
+    lines = [header.replace(",", sep)]
+    lines += [sep.join(row[name] for name in header.split(",")) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def run(text, *, encoding="utf-8", **kwargs):
+    rejects = []
+    result = import_receipts(io.BytesIO(text.encode(encoding)), on_reject=rejects.append, **kwargs)
+    return result, rejects
+
+
+def counts():
+    return (Resident.objects.count(), Receipt.objects.count(), ReceiptEvent.objects.count())
+
+
+@pytest.fixture
+def places(sepinggan, prapatan):
+    return sepinggan, prapatan
+
+
+# --- accepted formats -----------------------------------------------------------------------
+
+
+def test_valid_rows_create_residents_receipts_and_first_events(places):
+    result, rejects = run(csv_text(siti(), budi()))
+    assert rejects == []
+    assert (result.inserted, result.updated, result.unchanged, result.rejected) == (2, 0, 0, 0)
+    assert result.residents_inserted == 2
+    receipt = Receipt.objects.get(number="BPN1708010001")
+    assert receipt.status == Status.RECORDED
+    assert receipt.resident.full_name == "Siti Wahyuni"
+    assert receipt.resident.phone == "081234567890"
+    assert receipt.collection_kecamatan.slug == "selatan"
+    assert receipt.recorded_at == datetime.datetime(
+        2017, 8, 1, 1, 30, tzinfo=datetime.UTC
+    )  # 09:30 WITA
+    event = receipt.events.get()
+    assert (event.from_status, event.to_status, event.note) == ("", "recorded", "impor")
+    assert event.at == receipt.recorded_at
+    assert Receipt.objects.get(number="BPN1708020002").collection_kecamatan.slug == "kota"
+
+
+def test_semicolon_separated_file_is_accepted(places):
+    result, rejects = run(csv_text(siti(), budi(), sep=";"))
+    assert (result.inserted, result.rejected) == (2, 0)
+
+
+def test_utf8_bom_is_ignored(places):
+    result, rejects = run("\ufeff" + csv_text(siti()))
+    assert (result.inserted, result.rejected) == (1, 0)
+
+
+def test_windows_1252_file_is_read(places):
+    result, rejects = run(csv_text(siti(alamat="Jl. Sepinggan – Blok É")), encoding="cp1252")
+    assert result.inserted == 1
+    assert Resident.objects.get().address == "Jl. Sepinggan – Blok É"
+
+
+def test_both_date_formats_and_slashes_are_accepted(places):
+    result, rejects = run(
+        csv_text(
+            siti(tanggal_lahir="14-03-1990", waktu_rekam="01/08/2017 09:30:15"),
+            budi(tanggal_lahir="1985-12-02", waktu_rekam="2017-08-02T10:00"),
+        )
+    )
+    assert rejects == []
+    assert Resident.objects.get(nik=SITI_NIK).birth_date == datetime.date(1990, 3, 14)
+    assert Resident.objects.get(nik=BUDI_NIK).birth_date == datetime.date(1985, 12, 2)
+
+
+def test_kelurahan_by_code_or_by_name_in_any_case(places):
+    result, rejects = run(
+        csv_text(siti(kelurahan=" 64.71.05.1002 "), budi(kelurahan="  prapatan "))
+    )
+    assert rejects == []
+    assert Resident.objects.get(nik=BUDI_NIK).kelurahan.name == "Prapatan"
+
+
+def test_header_names_ignore_case_and_spaces_and_stray_spaces_in_cells(places):
+    header = "NIK, Nama , TANGGAL LAHIR,Jenis Kelamin,kelurahan,Nomor Resi,Waktu Rekam,Tempat Rekam"
+    text = (
+        header
+        + "\n "
+        + SITI_NIK
+        + " , siti  wahyuni ,14-03-1990, perempuan ,sepinggan, bpn 1708010001 ,01-08-2017, Disdukcapil \n"
+    )
+    result, rejects = run(text)
+    assert rejects == []
+    receipt = Receipt.objects.get()
+    assert receipt.number == "BPN1708010001"
+    assert receipt.resident.sex == "P"
+
+
+def test_laki_laki_is_accepted_for_sex(places):
+    result, rejects = run(csv_text(budi(jenis_kelamin="LAKI-LAKI")))
+    assert rejects == []
+    assert Resident.objects.get().sex == "L"
+
+
+def test_blank_lines_are_skipped_and_row_numbers_count_data_rows(places):
+    text = csv_text(siti(), budi(nik="123"))
+    text = text.replace("\n", "\n\n", 1)
+    result, rejects = run(text)
+    assert result.rows == 2
+    assert [r[0] for r in rejects] == [3]
+
+
+# --- whole-file refusals --------------------------------------------------------------------
+
+
+def test_missing_required_column_refuses_the_whole_file(places):
+    with pytest.raises(ImportFormatError, match="nomor_resi"):
+        run("nik,nama,tanggal_lahir,jenis_kelamin,kelurahan,waktu_rekam,tempat_rekam\n")
+
+
+def test_empty_file_is_refused(places):
+    with pytest.raises(ImportFormatError, match="kosong"):
+        run("")
+
+
+def test_binary_file_is_refused(places):
+    with pytest.raises(ImportFormatError):
+        import_receipts(io.BytesIO(b"PK\x03\x04\x00\x00\x00\x08\x00" * 50))
+
+
+# --- rejection reasons ----------------------------------------------------------------------
+
+
+def reasons(text):
+    result, rejects = run(text)
+    return {row: reason for row, reason, _cells in rejects}
+
+
+def test_missing_field_is_rejected_with_the_column_name(places):
+    assert "Kolom wajib kosong: nama" in reasons(csv_text(siti(nama=" ")))[2]
+
+
+def test_bad_nik_is_rejected(places):
+    assert "NIK tidak valid" in reasons(csv_text(siti(nik="6471059999999999")))[2]
+
+
+def test_nik_inconsistent_with_birth_date_is_rejected(places):
+    assert "tanggal lahir" in reasons(csv_text(siti(tanggal_lahir="1990-03-15")))[2]
+
+
+def test_nik_inconsistent_with_sex_is_rejected(places):
+    assert "jenis kelamin" in reasons(csv_text(siti(jenis_kelamin="L")))[2]
+
+
+def test_unknown_kelurahan_is_rejected(places):
+    assert "Kelurahan tidak dikenal" in reasons(csv_text(siti(kelurahan="Atlantis")))[2]
+
+
+def test_unparseable_dates_are_rejected(places):
+    found = reasons(csv_text(siti(tanggal_lahir="14 Maret 1990"), budi(waktu_rekam="kemarin")))
+    assert "Tanggal lahir tidak dapat dibaca" in found[2]
+    assert "Waktu rekam tidak dapat dibaca" in found[3]
+
+
+def test_impossible_date_is_rejected(places):
+    assert "Tanggal lahir" in reasons(csv_text(siti(tanggal_lahir="31-02-1990")))[2]
+
+
+def test_malformed_receipt_number_is_rejected(places):
+    assert "Nomor resi tidak valid" in reasons(csv_text(siti(nomor_resi="12#")))[2]
+
+
+def test_receipt_number_of_another_resident_is_rejected(places, prapatan):
+    other = ResidentFactory(nik=BUDI_NIK, kelurahan=prapatan)
+    ReceiptFactory(resident=other, number="BPN1708010001")
+    found = reasons(csv_text(siti()))
+    assert "penduduk lain" in found[2]
+    assert not Resident.objects.filter(nik=SITI_NIK).exists()
+
+
+def test_second_open_receipt_for_a_resident_is_rejected(places, sepinggan):
+    resident = ResidentFactory(nik=SITI_NIK, kelurahan=sepinggan)
+    ReceiptFactory(resident=resident, number="LAMA000001")
+    found = reasons(csv_text(siti(nomor_resi="BARU000002")))
+    assert "masih berjalan" in found[2]
+    assert resident.receipts.count() == 1
+
+
+def test_new_receipt_is_accepted_when_the_old_one_is_collected(places, sepinggan):
+    resident = ResidentFactory(nik=SITI_NIK, kelurahan=sepinggan)
+    ReceiptFactory(
+        resident=resident,
+        number="LAMA000001",
+        status=Status.COLLECTED,
+        collected_at=datetime.datetime(2018, 1, 1, tzinfo=datetime.UTC),
+    )
+    result, rejects = run(csv_text(siti(nomor_resi="BARU000002")))
+    assert rejects == []
+    assert resident.receipts.count() == 2
+
+
+def test_two_new_receipts_for_the_same_resident_in_one_file_keep_the_first(places):
+    found = reasons(csv_text(siti(), siti(nomor_resi="BPN1708010099")))
+    assert "lebih dari satu resi baru" in found[3]
+    assert list(Receipt.objects.values_list("number", flat=True)) == ["BPN1708010001"]
+
+
+def test_duplicate_receipt_number_within_the_file_keeps_the_first(places):
+    found = reasons(csv_text(siti(), budi(nomor_resi="bpn-170801-0001")))
+    assert "lebih dari sekali" in found[3]
+    assert Receipt.objects.get().resident.nik == SITI_NIK
+
+
+def test_valid_rows_load_and_invalid_rows_are_reported_in_row_order(places):
+    result, rejects = run(csv_text(budi(nik="1"), siti(), budi(kelurahan="x")))
+    assert (result.inserted, result.rejected) == (1, 2)
+    assert [r[0] for r in rejects] == [2, 4]
+    row_no, reason, cells = rejects[0]
+    assert cells[0] == "1"
+    assert cells[1] == "Budi Santoso"
+
+
+# --- idempotence and updates ----------------------------------------------------------------
+
+
+def test_reimporting_the_same_file_changes_nothing(places):
+    text = csv_text(siti(), budi(), budi(nik="1"))
+    run(text)
+    before = counts()
+    updated_at = Resident.objects.get(nik=SITI_NIK).updated_at
+    result, rejects = run(text)
+    assert (result.inserted, result.updated, result.unchanged, result.rejected) == (0, 0, 2, 1)
+    assert (result.residents_inserted, result.residents_updated) == (0, 0)
+    assert counts() == before
+    assert Resident.objects.get(nik=SITI_NIK).updated_at == updated_at
+
+
+def test_newer_file_updates_contact_data_and_adds_receipts(places):
+    run(csv_text(siti()))
+    result, rejects = run(
+        csv_text(
+            siti(telepon="089999", email="Siti@Contoh.id", nama="Nama Lain"),
+            budi(),
+        )
+    )
+    assert rejects == []
+    assert (result.inserted, result.updated, result.unchanged) == (1, 1, 0)
+    assert (result.residents_inserted, result.residents_updated) == (1, 1)
+    resident = Resident.objects.get(nik=SITI_NIK)
+    assert (resident.phone, resident.email) == ("089999", "siti@contoh.id")
+    assert resident.full_name == "Siti Wahyuni"  # names are corrected in the admin, not by import
+    assert resident.address == "Jl. Sepinggan No. 1"
+
+
+def test_empty_contact_cell_keeps_the_stored_value(places):
+    run(csv_text(siti()))
+    result, rejects = run(csv_text(siti(telepon="")))
+    assert (result.updated, result.unchanged) == (0, 1)
+    assert Resident.objects.get().phone == "081234567890"
+
+
+@pytest.mark.parametrize("status", [Status.QUEUED, Status.PRINTED, Status.COLLECTED])
+def test_receipt_in_print_or_handed_over_is_never_touched(places, sepinggan, status):
+    resident = ResidentFactory(nik=SITI_NIK, kelurahan=sepinggan)
+    receipt = ReceiptFactory(
+        resident=resident,
+        number="BPN1708010001",
+        status=status,
+        collected_at=datetime.datetime(2018, 1, 1, tzinfo=datetime.UTC)
+        if status == Status.COLLECTED
+        else None,
+    )
+    before = Receipt.objects.values().get(pk=receipt.pk)
+    events = receipt.events.count()
+    result, rejects = run(
+        csv_text(siti(waktu_rekam="2019-01-01", tempat_rekam="Kecamatan", kelurahan="Prapatan"))
+    )
+    assert rejects == []
+    assert result.inserted == 0
+    assert Receipt.objects.values().get(pk=receipt.pk) == before
+    assert receipt.events.count() == events
+
+
+def test_dry_run_reports_but_saves_nothing(places):
+    result, rejects = run(csv_text(siti(), budi(nik="1")), dry_run=True)
+    assert (result.inserted, result.rejected) == (1, 1)
+    assert counts() == (0, 0, 0)
+
+
+def test_import_records_the_actor_on_the_first_event(places, staff):
+    run(csv_text(siti()), actor=staff)
+    assert ReceiptEvent.objects.get().actor == staff
+
+
+# --- atomicity ------------------------------------------------------------------------------
+
+
+def test_error_after_the_first_chunk_leaves_no_trace(places, sepinggan):
+    ReceiptFactory(resident=ResidentFactory(nik=BUDI_NIK, kelurahan=sepinggan))
+    before = counts()
+    rows = [siti(), budi()]
+    rows += [
+        siti(
+            nik=make_nik(
+                district_code="64.71.05",
+                birth_date=datetime.date(1990, 3, 14),
+                sex="P",
+                serial=100 + n,
+            ),
+            nomor_resi=f"BPN17080200{n:02d}",
+        )
+        for n in range(5)
+    ]
+    real_load = importer._Stage.load
+    calls = []
+
+    def load_then_fail(self, staged):
+        calls.append(len(staged))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_load(self, staged)
+
+    with (
+        mock.patch.object(importer._Stage, "load", load_then_fail),
+        pytest.raises(RuntimeError),
+    ):
+        run(csv_text(*rows), chunk_rows=2)
+    assert counts() == before
+
+
+def test_error_while_writing_events_rolls_back_residents_and_receipts(places):
+    before = counts()
+    with (
+        mock.patch.object(importer, "_insert_events", side_effect=RuntimeError("killed")),
+        pytest.raises(RuntimeError),
+    ):
+        run(csv_text(siti(), budi()))
+    assert counts() == before
+
+
+def test_staging_table_does_not_outlive_the_import(places):
+    run(csv_text(siti()))
+    result, rejects = run(csv_text(siti()))
+    assert result.unchanged == 1
+
+
+def test_the_documented_example_file_imports_cleanly(places):
+    from django.conf import settings
+
+    from tests.factories import KecamatanFactory, KelurahanFactory
+
+    timur = KecamatanFactory(code="64.71.01", name="Balikpapan Timur", slug="timur")
+    KelurahanFactory(code="64.71.01.1001", name="Manggar", kecamatan=timur)
+    with open(settings.BASE_DIR / "docs" / "contoh_import.csv", "rb") as example:
+        result = import_receipts(example)
+    assert (result.inserted, result.rejected) == (3, 0)
+    assert Receipt.objects.get(number="BPN1708030003").collection_kecamatan == timur
+
+
+def test_progress_is_reported_after_every_chunk(places):
+    seen = []
+    run(csv_text(siti(), budi(), budi(nik="1")), chunk_rows=2, progress=seen.append)
+    assert seen == [2, 3]

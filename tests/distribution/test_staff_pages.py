@@ -118,6 +118,17 @@ def test_new_run_form_defaults_cutoff_to_today(staff_client):
     assert response.context["form"]["cutoff_date"].value() == timezone.localdate()
 
 
+def test_date_boxes_are_filled_in_for_an_indonesian_browser(staff_client, dispatch):
+    # A date box only shows an ISO value; in Indonesian format it would stay empty and the
+    # preview would answer "Bidang ini tidak boleh kosong".
+    staff_client.cookies["django_language"] = "id"
+    today = timezone.localdate().isoformat()
+    run_form = staff_client.get(reverse("staf:run_new"), HTTP_ACCEPT_LANGUAGE="id")
+    assert f'name="cutoff_date" value="{today}"' in run_form.text
+    dashboard = staff_client.get(reverse("staf:dashboard"), HTTP_ACCEPT_LANGUAGE="id")
+    assert f'name="received_on" value="{today}"' in dashboard.text
+
+
 def test_preview_warns_when_fewer_receipts_than_asked_and_writes_nothing(
     staff_client, waiting, batch
 ):

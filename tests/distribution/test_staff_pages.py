@@ -295,3 +295,28 @@ def test_writes_refuse_get(staff_client, run):
 def test_run_page_queries_do_not_grow_with_cards(staff_client, run, django_assert_num_queries):
     with django_assert_num_queries(9):
         assert staff_client.get(reverse("staf:run_detail", args=[run.pk])).status_code == 200
+
+
+def test_send_button_counts_unsent_cards_and_goes_away_once_all_are_sent(staff_client, run, staff):
+    print_run_mark_printed(print_run=run, actor=staff)
+    page = staff_client.get(reverse("staf:run_detail", args=[run.pk])).content.decode()
+    assert "Kirim kartu tercetak ke kecamatan (6 kartu)" in page
+
+    dispatch_create(print_run=run, actor=staff)
+
+    page = staff_client.get(reverse("staf:run_detail", args=[run.pk])).content.decode()
+    assert "Kirim kartu tercetak ke kecamatan" not in page
+    assert reverse("staf:run_dispatch", args=[run.pk]) not in page
+
+
+def test_staff_can_reach_staff_pages_import_and_exports_by_links(staff_client, run):
+    admin_index = staff_client.get(reverse("admin:index")).content.decode()
+    assert f'href="{reverse("staf:dashboard")}"' in admin_index
+    assert f'href="{reverse("receipts_import")}"' in admin_index
+
+    dashboard = staff_client.get(reverse("staf:dashboard")).content.decode()
+    assert f'href="{reverse("receipts_import")}"' in dashboard
+    assert f'href="{reverse("ekspor:receipts")}?status=ready"' in dashboard
+
+    run_page = staff_client.get(reverse("staf:run_detail", args=[run.pk])).content.decode()
+    assert f'href="{reverse("ekspor:print_list", args=[run.pk])}"' in run_page

@@ -320,3 +320,13 @@ def test_staff_can_reach_staff_pages_import_and_exports_by_links(staff_client, r
 
     run_page = staff_client.get(reverse("staf:run_detail", args=[run.pk])).content.decode()
     assert f'href="{reverse("ekspor:print_list", args=[run.pk])}"' in run_page
+
+
+def test_logging_out_from_a_staff_page_returns_to_the_admin_login(staff_client):
+    page = staff_client.get(reverse("staf:dashboard")).content.decode()
+    assert f'name="next" value="{reverse("admin:login")}"' in page
+
+    response = staff_client.post(reverse("loket:logout"), {"next": reverse("admin:login")})
+
+    assert response.status_code == 302 and response["Location"] == reverse("admin:login")
+    assert staff_client.get(reverse("staf:dashboard")).status_code == 302

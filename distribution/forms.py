@@ -13,6 +13,12 @@ def _today():
     return timezone.localdate()
 
 
+def _date_input():
+    # <input type="date"> accepts only ISO dates; the Indonesian locale's default format
+    # (28/11/2026) would leave the box empty and the form would say the field is required.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class PrintRunForm(forms.Form):
     kecamatan = forms.ModelChoiceField(
         label=_("Kecamatan"),
@@ -29,7 +35,7 @@ class PrintRunForm(forms.Form):
     cutoff_date = forms.DateField(
         label=_("Batas tanggal resi"),
         initial=_today,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=_date_input(),
         help_text=_("Resi yang direkam sampai tanggal ini (WITA) ikut antrean."),
     )
 
@@ -56,9 +62,7 @@ class DispatchReceiveForm(forms.Form):
 
 
 class PickupScheduleForm(forms.Form):
-    start_date = forms.DateField(
-        label=_("Mulai tanggal"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_date = forms.DateField(label=_("Mulai tanggal"), widget=_date_input())
     start_time = forms.TimeField(
         label=_("Jam mulai"),
         initial=datetime.time(8),
@@ -85,6 +89,6 @@ class BlankBatchForm(forms.Form):
     received_on = forms.DateField(
         label=_("Tanggal diterima"),
         initial=_today,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=_date_input(),
     )
     note = forms.CharField(label=_("Catatan"), max_length=255, required=False)

@@ -166,7 +166,14 @@ def run_detail(request, pk):
         .order_by("position")
     )
     page = Paginator(cards, CARDS_PER_PAGE).get_page(request.GET.get("page"))
-    outcomes = dict(run.cards.values_list("outcome").annotate(n=Count("pk")))
+    # One query for the outcome totals and for the printed cards not yet sent: once a run is
+    # dispatched, the "send" button must go away.
+    outcome_rows = run.cards.values("outcome").annotate(
+        n=Count("pk"),
+        unsent=Count("pk", filter=~Q(Exists(DispatchItem.objects.filter(card=OuterRef("pk"))))),
+    )
+    outcomes = {row["outcome"]: row["n"] for row in outcome_rows}
+    unsent = {row["outcome"]: row["unsent"] for row in outcome_rows}
     dispatches = (
         Dispatch.objects.filter(items__card__print_run=run)
         .select_related("kecamatan")
@@ -183,6 +190,7 @@ def run_detail(request, pk):
             "outcomes": [(o.value, o.label, outcomes.get(o.value, 0)) for o in Card.Outcome],
             "queued_count": outcomes.get(Card.Outcome.QUEUED, 0),
             "printed_count": outcomes.get(Card.Outcome.PRINTED, 0),
+            "unsent_count": unsent.get(Card.Outcome.PRINTED, 0),
             "dispatches": dispatches,
         },
     )

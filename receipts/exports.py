@@ -51,7 +51,8 @@ def staff_export(*perms):
 
     def decorator(view):
         @wraps(view)
-        @login_required
+        # Staff sign in through the admin, not the counter's login page.
+        @login_required(login_url="admin:login")
         def wrapper(request, *args, **kwargs):
             if not (request.user.is_staff and request.user.has_perms(perms)):
                 raise PermissionDenied

@@ -149,6 +149,10 @@ def bad_request(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    # A clerk who opens a card of another kecamatan (or a wrong URL) stays in the counter
+    # application; the page is the same whether the receipt exists elsewhere or not at all.
+    if request.path.startswith("/loket/") and request.user.is_authenticated:
+        return render(request, "distribution/counter_404.html", status=404)
     context = {"form": LookupForm(), "hint": FORMAT_HINT}
     return render(request, "404.html", context, status=404)
 

@@ -1,5 +1,7 @@
 """Who may open the counter, and on which cards: the permission matrix of /loket/."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -203,3 +205,19 @@ def test_login_form_needs_the_csrf_token(clerk_selatan):
         reverse("loket:login"), {"username": "loket.selatan", "password": "sandi-uji-123"}
     )
     assert response.status_code == 403
+
+
+def test_other_kecamatan_card_looks_like_an_unknown_number_inside_the_counter(
+    client, clerk_selatan, card_kota
+):
+    client.force_login(clerk_selatan)
+    other = client.get(reverse("loket:receipt", args=[card_kota.receipt.number]))
+    unknown = client.get(reverse("loket:receipt", args=["BPN0000000000"]))
+    assert other.status_code == unknown.status_code == 404
+    page = other.content.decode()
+    # Identical but for the (per-response) CSRF token of the logout form.
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+    assert token.sub("", page) == token.sub("", unknown.content.decode())
+    assert "Tidak ditemukan di kecamatan ini" in page
+    assert f'href="{reverse("loket:home")}"' in page
+    assert card_kota.receipt.number not in page

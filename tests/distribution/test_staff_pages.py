@@ -118,6 +118,17 @@ def test_new_run_form_defaults_cutoff_to_today(staff_client):
     assert response.context["form"]["cutoff_date"].value() == timezone.localdate()
 
 
+def test_date_boxes_are_filled_in_for_an_indonesian_browser(staff_client, dispatch):
+    # A date box only shows an ISO value; in Indonesian format it would stay empty and the
+    # preview would answer "Bidang ini tidak boleh kosong".
+    staff_client.cookies["django_language"] = "id"
+    today = timezone.localdate().isoformat()
+    run_form = staff_client.get(reverse("staf:run_new"), HTTP_ACCEPT_LANGUAGE="id")
+    assert f'name="cutoff_date" value="{today}"' in run_form.text
+    dashboard = staff_client.get(reverse("staf:dashboard"), HTTP_ACCEPT_LANGUAGE="id")
+    assert f'name="received_on" value="{today}"' in dashboard.text
+
+
 def test_preview_warns_when_fewer_receipts_than_asked_and_writes_nothing(
     staff_client, waiting, batch
 ):
@@ -284,3 +295,38 @@ def test_writes_refuse_get(staff_client, run):
 def test_run_page_queries_do_not_grow_with_cards(staff_client, run, django_assert_num_queries):
     with django_assert_num_queries(9):
         assert staff_client.get(reverse("staf:run_detail", args=[run.pk])).status_code == 200
+
+
+def test_send_button_counts_unsent_cards_and_goes_away_once_all_are_sent(staff_client, run, staff):
+    print_run_mark_printed(print_run=run, actor=staff)
+    page = staff_client.get(reverse("staf:run_detail", args=[run.pk])).content.decode()
+    assert "Kirim kartu tercetak ke kecamatan (6 kartu)" in page
+
+    dispatch_create(print_run=run, actor=staff)
+
+    page = staff_client.get(reverse("staf:run_detail", args=[run.pk])).content.decode()
+    assert "Kirim kartu tercetak ke kecamatan" not in page
+    assert reverse("staf:run_dispatch", args=[run.pk]) not in page
+
+
+def test_staff_can_reach_staff_pages_import_and_exports_by_links(staff_client, run):
+    admin_index = staff_client.get(reverse("admin:index")).content.decode()
+    assert f'href="{reverse("staf:dashboard")}"' in admin_index
+    assert f'href="{reverse("receipts_import")}"' in admin_index
+
+    dashboard = staff_client.get(reverse("staf:dashboard")).content.decode()
+    assert f'href="{reverse("receipts_import")}"' in dashboard
+    assert f'href="{reverse("ekspor:receipts")}?status=ready"' in dashboard
+
+    run_page = staff_client.get(reverse("staf:run_detail", args=[run.pk])).content.decode()
+    assert f'href="{reverse("ekspor:print_list", args=[run.pk])}"' in run_page
+
+
+def test_logging_out_from_a_staff_page_returns_to_the_admin_login(staff_client):
+    page = staff_client.get(reverse("staf:dashboard")).content.decode()
+    assert f'name="next" value="{reverse("admin:login")}"' in page
+
+    response = staff_client.post(reverse("loket:logout"), {"next": reverse("admin:login")})
+
+    assert response.status_code == 302 and response["Location"] == reverse("admin:login")
+    assert staff_client.get(reverse("staf:dashboard")).status_code == 302

@@ -417,7 +417,7 @@ def test_the_documented_example_file_imports_cleanly(places):
     with open(settings.BASE_DIR / "docs" / "contoh_import.csv", "rb") as example:
         result = import_receipts(example)
     assert (result.inserted, result.rejected) == (3, 0)
-    assert Receipt.objects.get(number="BPN1708030003").collection_kecamatan == timur
+    assert Receipt.objects.get(number="BPN1708039003").collection_kecamatan == timur
 
 
 def test_progress_is_reported_after_every_chunk(places):

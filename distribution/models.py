@@ -134,6 +134,14 @@ class Card(models.Model):
         indexes = [
             # Print list of a run, in allocation order.
             models.Index(fields=["print_run", "position"], name="card_run_position_idx"),
+            # The printing rate shown with a waiting receipt on the public lookup (cards
+            # printed in the last weeks): a short range of recent rows instead of a scan of
+            # every card ever printed (~200 ms at 880,000 cards; bench/README).
+            models.Index(
+                fields=["printed_at"],
+                condition=Q(outcome="printed"),
+                name="card_printed_recent_idx",
+            ),
         ]
 
     def __str__(self):

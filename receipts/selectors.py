@@ -104,10 +104,12 @@ def queue_estimate(*, receipt: Receipt) -> QueueEstimate:
     The count walks the partial index ``receipt_queue_idx`` (recorded_at, number) WHERE
     status = 'recorded', the same order in which print runs take receipts.
     """
-    ahead = Receipt.objects.filter(status=Status.RECORDED).filter(
-        Q(recorded_at__lt=receipt.recorded_at)
-        | Q(recorded_at=receipt.recorded_at, number__lt=receipt.number)
-    )
+    # "recorded_at <= mine" first, as a range on the index's leading column: PostgreSQL then
+    # reads only the part of the index ahead of this receipt. Written as one OR of the two
+    # cases it filtered the whole queue instead (31 ms vs 17 ms at 100,000 waiting; bench/).
+    ahead = Receipt.objects.filter(
+        status=Status.RECORDED, recorded_at__lte=receipt.recorded_at
+    ).filter(Q(recorded_at__lt=receipt.recorded_at) | Q(number__lt=receipt.number))
     position = ahead.count() + 1
     blanks_left = (
         BlankBatch.objects.aggregate(left=Sum(F("quantity") - F("used") - F("spoiled")))["left"]

@@ -1,0 +1,1 @@
+"""Benchmarks and scale tools for PostgreSQL (see README, section "Benchmarks")."""

@@ -100,7 +100,7 @@ def main():
         # Unknown: well-formed, next to an existing number or far from all. Malformed: too short.
         kinds = {
             "existing": existing,
-            "unknown (near)": existing[:-1] + ("0" if existing[-1] != "0" else "1"),
+            "unknown (near)": existing + "9",  # seeded numbers all have 13 characters
             "unknown (far)": "BPN" + "9" * 10,
             "malformed": "ZZ",
         }

@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -148,3 +149,36 @@ def test_sql_injection_in_admin_search_finds_nothing(client, staff, receipt):
         response = client.get(reverse("admin:receipts_receipt_changelist"), {"q": q})
         assert response.status_code == 200
         assert receipt.number not in response.content.decode()
+
+
+@pytest.mark.parametrize("selected", ["1e9", "9223372036854775808", "1 OR 1=1", "", "-1"])
+def test_admin_action_with_a_malformed_selection_is_a_400(client, staff, receipt, selected):
+    """Regression: Django's admin passed these to pk__in and answered 500."""
+    _admin(client, staff)
+    before = snapshot()
+    response = client.post(
+        reverse("admin:receipts_receipt_changelist"),
+        {"action": "change_status", "_selected_action": [selected], "to_status": "held"},
+    )
+    assert response.status_code == 400
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("nik", ["0", "6471", "abcdefghijklmnop", "64710501019\x000001"])
+def test_resident_form_with_a_short_or_odd_nik_is_shown_again(client, staff, sepinggan, nik):
+    """Regression: clean() read the NIK's digits before the NIK validator ran (a 500)."""
+    _admin(client, staff)
+    before = snapshot()
+    response = client.post(
+        reverse("admin:receipts_resident_add"),
+        {
+            "nik": nik,
+            "full_name": "Uji",
+            "birth_date": "1990-01-01",
+            "sex": "L",
+            "kelurahan": sepinggan.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["nik"]
+    assert snapshot() == before

@@ -6,6 +6,7 @@ there. docs/security.md says why each header and limit is what it is.
 
 import json
 import logging
+import re
 import sys
 
 from django.conf import settings
@@ -123,7 +124,27 @@ class RequestLimitsMiddleware:
             if _is_api(request):
                 return _json(413, "payload_too_large")
             return _page(request, "413.html", 413, _("Data yang dikirim terlalu besar."))
+        if _bad_admin_selection(request):
+            logger.info("admin action with a malformed selection refused on %s", request.path_info)
+            return _page(request, "400.html", 400, _("Pilihan data tidak sah."))
         return self.get_response(request)
+
+
+# Every primary key of the project is an integer; 18 digits stay inside a 64-bit column.
+_PK_RE = re.compile(r"\A[0-9]{1,18}\Z")
+
+
+def _bad_admin_selection(request) -> bool:
+    """An admin action POST whose selected ids are not integer keys.
+
+    Django's admin passes ``_selected_action`` straight to ``pk__in``; a value such as
+    ``1e9`` raises ValueError there, a 500 on every change list with actions (each has
+    "delete selected"). Reading ``request.POST`` here parses the body no earlier than
+    CsrfViewMiddleware would anyway (every admin POST goes through it).
+    """
+    if request.method != "POST" or not request.path_info.startswith("/admin/"):
+        return False
+    return any(not _PK_RE.match(v) for v in request.POST.getlist("_selected_action"))
 
 
 def _mark_database_error(sender, request=None, **kwargs):

@@ -235,6 +235,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "receipts.Receipt", "exclude_fields": ["status_changed_at"]},
     "distribution.BlankBatch",
     "distribution.PrintRun",
+    # Cards are created in bulk (not logged); a misprint saves one card: who marked it, when.
+    "distribution.Card",
     "distribution.Dispatch",
     "distribution.PickupSchedule",
     "distribution.IdDocumentType",

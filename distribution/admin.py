@@ -6,6 +6,8 @@ cannot bypass the services that keep receipts, cards and blank stock consistent.
 """
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -210,3 +212,64 @@ class HandOverAdmin(ReadOnlyMixin, BigTableAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return _number_prefix_search(queryset, search_term, "receipt__number"), False
+
+
+# --- Users: demo accounts flagged in the list (issue 7, secrets and accounts) ---
+
+
+def _demo_condition():
+    from django.db.models import Exists, OuterRef, Q
+
+    from receipts.seeding import DEMO_GROUP
+
+    in_demo_group = Exists(
+        get_user_model().groups.through.objects.filter(
+            user_id=OuterRef("pk"), group__name=DEMO_GROUP
+        )
+    )
+    return Q(in_demo_group) | Q(officer__is_demo=True)
+
+
+class DemoAccountFilter(admin.SimpleListFilter):
+    title = _("akun demo")
+    parameter_name = "demo"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Ya")), ("0", _("Tidak"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(_demo_condition())
+        if self.value() == "0":
+            return queryset.exclude(_demo_condition())
+        return queryset
+
+
+class PortalUserAdmin(UserAdmin):
+    """Django's user admin, plus a column and a filter that show seed_demo's accounts."""
+
+    list_display = (*UserAdmin.list_display, "demo_account", "is_active")
+    list_filter = (DemoAccountFilter, *UserAdmin.list_filter)
+
+    def get_queryset(self, request):
+        from django.db.models import BooleanField, Case, Value, When
+
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                is_demo_account=Case(
+                    When(_demo_condition(), then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                )
+            )
+        )
+
+    @admin.display(description=_("akun demo"), boolean=True, ordering="is_demo_account")
+    def demo_account(self, obj):
+        return obj.is_demo_account
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), PortalUserAdmin)

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from auditlog.receivers import log_create as audit_log_create
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -551,5 +552,9 @@ def pickup_schedule_publish(
             for entry in entries
         ]
     )
+    # bulk_create sends no post_save: write the audit entries the auditlog registry would.
+    for schedule in schedules:
+        if schedule.pk is not None:
+            audit_log_create(sender=PickupSchedule, instance=schedule, created=True)
     logger.info("%s pickup days published for %s by %s", len(schedules), kecamatan, actor)
     return schedules

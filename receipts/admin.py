@@ -34,6 +34,7 @@ from receipts.models import (
 from receipts.numbers import (
     MalformedReceiptNumber,
     normalize_receipt_number,
+    validate_nik,
     validate_nik_matches,
 )
 from receipts.services import TRANSITIONS, TransitionError, receipt_create, receipt_transition
@@ -415,6 +416,12 @@ class ResidentAdminForm(forms.ModelForm):
     class Meta:
         model = Resident
         fields = ("nik", "full_name", "birth_date", "sex", "kelurahan", "address", "phone", "email")
+
+    def clean_nik(self):
+        # The model's validator runs only after clean(); clean() reads the digits of the NIK.
+        nik = self.cleaned_data["nik"]
+        validate_nik(nik)
+        return nik
 
     def clean(self):
         cleaned = super().clean()

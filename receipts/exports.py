@@ -7,6 +7,7 @@ for 500,000 rows, and each export is one query whatever the number of rows.
 """
 
 import csv
+import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,9 @@ from distribution.models import Card, PrintRun
 from receipts.models import Kecamatan, Receipt, Status
 
 CHUNK_SIZE = 2000
+
+
+_SLUG_RE = re.compile(r"\A[-a-zA-Z0-9_]{1,50}\Z")
 
 
 class _Echo:
@@ -112,7 +116,8 @@ def receipts_by_status(request):
             )
         receipts = receipts.filter(status=status)
     if slug:
-        kecamatan = Kecamatan.objects.filter(slug=slug).first()
+        # Only a slug-shaped value reaches the database (PostgreSQL refuses NUL with a 500).
+        kecamatan = Kecamatan.objects.filter(slug=slug).first() if _SLUG_RE.match(slug) else None
         if kecamatan is None:
             return HttpResponseBadRequest(
                 _("Kecamatan tidak dikenal: %(slug)s.") % {"slug": slug},

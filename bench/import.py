@@ -143,18 +143,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--scratch", default=SCRATCH, help="name of the scratch database")
     args = parser.parse_args()
+    scratch_name = args.scratch
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("set DATABASE_URL=postgres://... (the benchmark needs PostgreSQL)")
     parsed = dj_database_url.parse(url)
     admin = admin_connection(parsed)
     with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}"')
-        cursor.execute(f'CREATE DATABASE "{SCRATCH}"')
+        cursor.execute(f'DROP DATABASE IF EXISTS "{scratch_name}"')
+        cursor.execute(f'CREATE DATABASE "{scratch_name}"')
     env = dict(
         os.environ,
-        DATABASE_URL=url_for(parsed, SCRATCH),
+        DATABASE_URL=url_for(parsed, scratch_name),
         SECRET_KEY=os.environ.get("SECRET_KEY", "bench-import-" + "x" * 40),
         DEBUG="0",
         LOG_LEVEL="WARNING",
@@ -206,7 +208,7 @@ def main():
     finally:
         if not args.keep:
             with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}"')
+                cursor.execute(f'DROP DATABASE IF EXISTS "{scratch_name}"')
         admin.close()
 
 

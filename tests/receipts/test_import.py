@@ -10,6 +10,7 @@ from receipts import importer
 from receipts.demo import make_nik
 from receipts.importer import ImportFormatError, import_receipts
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
+from tests.conftest import requires_postgres
 from tests.factories import KecamatanFactory, KelurahanFactory, ReceiptFactory, ResidentFactory
 
 
@@ -424,3 +425,27 @@ def test_progress_is_reported_after_every_chunk(places):
     seen = []
     run(csv_text(siti(), budi(), budi(nik="1")), chunk_rows=2, progress=seen.append)
     assert seen == [2, 3]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_import_tuning_ends_with_its_transaction(places):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        before = cursor.fetchone()[0]
+        result, _rejects = run(csv_text(siti(), budi()))
+        cursor.execute("SHOW synchronous_commit")
+        after = cursor.fetchone()[0]
+    assert result.inserted == 2
+    assert after == before  # SET LOCAL: the setting never leaks into the connection
+
+
+def test_new_receipts_are_numbered_in_the_order_of_their_residents(places):
+    # The deferred FK checks at COMMIT walk the resident table in order (see _apply).
+    run(csv_text(budi(), siti()))
+    receipts = list(Receipt.objects.order_by("pk").values_list("resident_id", flat=True))
+    assert receipts == sorted(receipts)
+    residents = list(Resident.objects.order_by("pk").values_list("nik", flat=True))
+    assert residents == [BUDI_NIK, SITI_NIK]  # new residents in file order

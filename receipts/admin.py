@@ -14,6 +14,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models.functions import Upper
@@ -102,7 +103,11 @@ class EstimatedCountPaginator(Paginator):
 
 def planner_rows(queryset, connection) -> int:
     """PostgreSQL's estimate of the rows ``queryset`` matches (EXPLAIN: plans, never runs)."""
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        # e.g. a search term that can match nothing (the admin returns ``.none()``).
+        return 0
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]

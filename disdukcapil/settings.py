@@ -7,7 +7,6 @@ Everything that differs between a laptop, CI and production comes from the envir
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from disdukcapil.env import env_bool, env_int, env_list, env_str
@@ -16,12 +15,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
 
+# No default secret outside DEBUG. Settings still load without one, so that commands that
+# sign nothing (makemigrations, migrate, check) run with an empty environment, but the web
+# server refuses to start (disdukcapil/wsgi.py), `check --deploy` fails (disdukcapil.E001), and
+# Django raises ImproperlyConfigured wherever an empty SECRET_KEY would be used.
 SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment, or set DEBUG=1 for local development."
-        )
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-local-development-key-only-used-when-DEBUG-is-on"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")

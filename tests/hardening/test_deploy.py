@@ -81,9 +81,25 @@ def test_check_deploy_warns_when_plain_http_is_neither_redirected_nor_behind_tls
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = _run("import django; django.setup()", _production_env(SECRET_KEY=None))
+    # What gunicorn does: import the WSGI application.
+    result = _run("import disdukcapil.wsgi", _production_env(SECRET_KEY=None))
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_check_deploy_fails_without_a_secret_key():
+    result = _run(CHECK_DEPLOY, _production_env(SECRET_KEY=None))
+    assert result.returncode != 0
+    assert "disdukcapil.E001" in result.stderr
+
+
+def test_makemigrations_check_runs_without_a_secret_key():
+    code = (
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('makemigrations', '--check', '--dry-run')"
+    )
+    result = _run(code, _production_env(SECRET_KEY=None))
+    assert result.returncode == 0, result.stderr
 
 
 def test_secret_key_check(settings):

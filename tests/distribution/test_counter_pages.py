@@ -223,7 +223,10 @@ def test_double_submission_is_harmless(counter, card_selatan):
     counter.post(card_url(card_selatan), data)
     again = counter.post(card_url(card_selatan), data)
     assert again.status_code == 409
-    assert "Sudah diserahkan pada" in again.content.decode()
+    page = again.content.decode()
+    # Said once, where the clerk looks: under the "Serah terima" heading, not above the page.
+    assert page.count("Sudah diserahkan pada") == 1
+    assert page.index("Sudah diserahkan pada") > page.index('id="handover-heading"')
     assert HandOver.objects.count() == 1
     assert card_selatan.receipt.events.filter(to_status=Status.COLLECTED).count() == 1
 

@@ -11,6 +11,11 @@ bare / real for ``--rounds`` rounds of ``--duration`` seconds per side, for the 
 and p99 per round and the medians, and the real/bare ratio. Loopback only; gunicorn is
 stopped at the end, whatever happens.
 
+The lookup cache (receipts/lookup_cache.py) is on, as in production; every number is requested
+``--fill-passes`` times per target before the rounds (each worker keeps its own cache), so they
+measure answers served from the cache (one query for the status stamp). ``LOOKUP_CACHE_SECONDS=0 python
+bench/lookup.py`` measures every answer built from the database instead (a first visit).
+
 Rate limiting stays on: the load generator's address is exempted through the documented
 ``RATELIMIT_EXEMPT_IPS`` setting (``--ratelimit-off`` sets ``RATELIMIT_ENABLED=0`` instead).
 """
@@ -147,6 +152,27 @@ def check_responses(base: str, numbers: list[str], names) -> None:
                 sys.exit(f"{url} answered {status}; fix the set-up before benchmarking.")
 
 
+def fill_cache(base: str, numbers: list[str], names, passes: int) -> None:
+    """Request every number ``passes`` times per target, so the rounds measure answers served
+    from the cache (each gunicorn worker keeps its own: a number must reach every worker).
+
+    (Run with ``LOOKUP_CACHE_SECONDS=0`` to measure every answer built from the database.)
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch(url):
+        with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 (loopback)
+            return resp.status
+
+    for name in names:
+        started = time.monotonic()
+        urls = [base + TARGETS[name].format(n=number) for number in numbers] * passes
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(fetch, urls))
+        took = time.monotonic() - started
+        print(f"  filled the cache: {len(statuses)} x {name} in {took:.1f} s")
+
+
 def start_gunicorn(args, env) -> subprocess.Popen:
     cmd = [
         GUNICORN,
@@ -209,6 +235,9 @@ def main(argv=None):
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--numbers", type=int, default=2000)
     parser.add_argument(
+        "--fill-passes", type=int, default=5, help="requests per number and target before timing"
+    )
+    parser.add_argument(
         "--targets", default="cek,api", help="compared with the bare view, comma-separated"
     )
     parser.add_argument("--workers", type=int, help="override gunicorn.conf.py")
@@ -249,6 +278,14 @@ def main(argv=None):
     print(f"receipts in the database: {total:,}; {len(numbers)} random numbers")
     print(f"middleware ({len(settings.MIDDLEWARE)}): {', '.join(settings.MIDDLEWARE)}")
     print(
+        f"lookup cache: LOOKUP_CACHE_SECONDS={settings.LOOKUP_CACHE_SECONDS}"
+        + (
+            " (off: every lookup is built from the database)"
+            if not settings.LOOKUP_CACHE_SECONDS
+            else f", filled first with {args.fill_passes} requests per number and target"
+        )
+    )
+    print(
         "rate limiting: "
         + (
             f"{limiter[0]} with "
@@ -275,6 +312,8 @@ def main(argv=None):
     try:
         scripts = {name: write_lua(workdir, name, numbers) for name in ["bare", *targets]}
         check_responses(base, numbers, ["bare", *targets])
+        if settings.LOOKUP_CACHE_SECONDS:
+            fill_cache(base, numbers, targets, args.fill_passes)
         wrk = {
             "duration": args.duration,
             "connections": args.connections,

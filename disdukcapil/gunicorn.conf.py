@@ -1,7 +1,7 @@
 """gunicorn configuration: sync workers sized for a small machine.
 
 The lookup is short and CPU-bound, so sync workers (cores + 1, measured below) keep it simple;
-max_requests recycles workers to bound memory, and a crashed worker is replaced by the
+max_requests recycles workers (rarely) to bound memory, and a crashed worker is replaced by the
 arbiter while the others keep serving.
 
 Failure modes (docs/security.md): the arbiter (master process) watches its workers; a worker
@@ -24,8 +24,11 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# A recycled worker starts with an empty lookup cache (receipts/lookup_cache.py), so recycle
+# rarely: at 2,000 requests a busy worker restarted every few seconds under load and served
+# mostly misses. Memory stays bounded by LOOKUP_CACHE_ENTRIES.
+max_requests = 50000
+max_requests_jitter = 5000
 accesslog = "-"
 errorlog = "-"
 # Only the local reverse proxy may set X-Forwarded-Proto for gunicorn; Django trusts the header

@@ -106,7 +106,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "disdukcapil.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ektp"),
             "TIMEOUT": 300,
@@ -114,6 +114,19 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The lookup's rendered results (receipts/lookup_cache.py): in each worker's memory, validated
+# against the database on every request, so never stale. Seconds; 0 turns the cache off.
+LOOKUP_CACHE_SECONDS = env_int("LOOKUP_CACHE_SECONDS", 600)
+# A waiting receipt's queue position also moves when single receipts ahead of it leave.
+LOOKUP_CACHE_QUEUE_SECONDS = env_int("LOOKUP_CACHE_QUEUE_SECONDS", 60)
+# At most this many bodies per worker (about 4 KB each for the page, 1 KB for the API).
+CACHES["lookup"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "lookup",
+    "TIMEOUT": LOOKUP_CACHE_SECONDS or None,
+    "OPTIONS": {"MAX_ENTRIES": env_int("LOOKUP_CACHE_ENTRIES", 5000)},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -25,6 +25,7 @@ from distribution.models import (
     PrintRun,
 )
 from distribution.selectors import blank_batches_with_stock, blank_stock, print_queue
+from receipts import lookup_cache
 from receipts.models import Kecamatan, Kelurahan, Status
 from receipts.services import (
     receipt_transition,
@@ -280,6 +281,8 @@ def print_run_create(
         note=_("Masuk proses cetak #%(run)s.") % {"run": run.pk},
         at=now,
     )
+    # Every waiting receipt moved up the queue and the blank stock fell.
+    lookup_cache.invalidate()
     return run
 
 
@@ -359,6 +362,7 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     run.printed_at = now
     run.save(update_fields=["state", "printed_at"])
     print_run.state, print_run.printed_at = run.state, run.printed_at
+    lookup_cache.invalidate()  # the printing rate behind the waiting-time estimate
     return len(receipt_ids)
 
 
@@ -399,6 +403,7 @@ def card_mark_spoiled(*, card: Card, actor, note: str = "") -> Card:
         used=F("used") - 1, spoiled=F("spoiled") + 1
     )
     card.outcome, card.spoiled_at = locked.outcome, locked.spoiled_at
+    lookup_cache.invalidate()  # a receipt rejoined the queue ahead of others; stock changed
     return locked
 
 
@@ -557,4 +562,5 @@ def pickup_schedule_publish(
         if schedule.pk is not None:
             audit_log_create(sender=PickupSchedule, instance=schedule, created=True)
     logger.info("%s pickup days published for %s by %s", len(schedules), kecamatan, actor)
+    lookup_cache.invalidate()  # bulk_create sends no post_save either
     return schedules

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from receipts import lookup_cache
 from receipts.models import Kelurahan, Status
 from receipts.numbers import (
     MalformedReceiptNumber,
@@ -779,6 +780,9 @@ def import_receipts(
             result.timings["rejects"] = time.monotonic() - started
             if dry_run:
                 transaction.set_rollback(True)
+            else:
+                # Older receipts may have joined the print queue ahead of waiting ones.
+                lookup_cache.invalidate()
             started = time.monotonic()
         result.timings["commit"] = time.monotonic() - started
     finally:

@@ -223,3 +223,23 @@ class ReceiptEvent(models.Model):
 
     def __str__(self):
         return f"{self.receipt_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class PublicDataVersion(models.Model):
+    """One row: a counter bumped by every write that changes what a lookup shows besides the
+    receipt itself (offices, kelurahan, pickup days, the print queue and blank stock).
+
+    Rendered lookup results are cached per worker (receipts/lookup_cache.py) under the value
+    read with the receipt's status in the same query. The bump is an UPDATE inside the writer's
+    own transaction, so it becomes visible exactly when the change does, on every worker.
+    """
+
+    SINGLETON_ID = 1
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("versi data publik")
+
+    def __str__(self):
+        return str(self.value)

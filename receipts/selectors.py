@@ -6,14 +6,16 @@ the statistics cost 5 GROUP BY queries, whatever the size of the tables.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
+from django.db import connection
+from django.db.models import Count, F, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from distribution.models import BlankBatch, Card, HandOver, PickupSchedule
-from receipts.models import Kecamatan, Receipt, ReceiptEvent, Status
+from receipts.models import Kecamatan, PublicDataVersion, Receipt, ReceiptEvent, Status
 from receipts.numbers import initials, mask_name
 
 # Statuses for which the resident needs the pickup days: the card is on its way or waiting.
@@ -39,6 +41,7 @@ class ReceiptLookup:
 
     number: str
     status: str
+    status_changed_at: datetime.datetime
     masked_name: str
     holder_initials: str
     kelurahan_name: str
@@ -56,6 +59,35 @@ class ReceiptLookup:
         return [{"status": code, "label": Status(code).label, "at": at} for code, at in self.events]
 
 
+class _Number(str):
+    """The receipt number's place among the parameters of the compiled stamp query."""
+
+
+@functools.cache
+def _stamp_query() -> tuple[str, tuple]:
+    version = PublicDataVersion.objects.filter(pk=PublicDataVersion.SINGLETON_ID).values("value")
+    query = (
+        Receipt.objects.filter(number=_Number())
+        .annotate(version=Subquery(version))
+        .values_list("status", "status_changed_at", "version")
+        .order_by()[:1]
+    )
+    return query.query.sql_with_params()
+
+
+def receipt_stamp(*, number: str) -> tuple | None:
+    """The receipt's status, when it last changed and the public data version, or None.
+
+    One query on the unique index of the number (the version is a one-row subquery). It runs
+    on every lookup, so the ORM builds its SQL once per process; the row comes back as the
+    database driver gives it, which is all receipts.lookup_cache compares.
+    """
+    sql, params = _stamp_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [number if isinstance(p, _Number) else p for p in params])
+        return cursor.fetchone()
+
+
 def receipt_lookup(*, number: str) -> ReceiptLookup | None:
     """Return the public facts of the receipt with the normalised ``number``, or None."""
     receipt = (
@@ -69,6 +101,7 @@ def receipt_lookup(*, number: str) -> ReceiptLookup | None:
     result = ReceiptLookup(
         number=receipt.number,
         status=receipt.status,
+        status_changed_at=receipt.status_changed_at,
         masked_name=mask_name(resident.full_name),
         holder_initials=initials(resident.full_name),
         kelurahan_name=resident.kelurahan.name,

@@ -4,17 +4,23 @@ Nothing here writes. A lookup shows only what the public may know (receipts.sele
 it); the holder's NIK, birth date, address, phone and full name never reach a template.
 """
 
+import json
 import logging
+from urllib.parse import urlencode
 
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from receipts import selectors
+from receipts import lookup_cache, selectors
 from receipts.forms import FORMAT_HINT, LookupForm
 from receipts.models import Status
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
@@ -55,6 +61,32 @@ def home(request):
     return render(request, "receipts/home.html", {"form": LookupForm(), "hint": FORMAT_HINT})
 
 
+def _result_body(kind: str, number: str, render_result) -> str | None:
+    """The rendered result for the normalised ``number`` (None when unknown).
+
+    Served from receipts.lookup_cache when it was rendered for what the database holds now
+    (1 query); otherwise built by the selector and ``render_result(result)``, and kept under
+    the stamp read before it (a change in between only makes the kept body unusable).
+    """
+    if not lookup_cache.enabled():
+        result = selectors.receipt_lookup(number=number)
+        return None if result is None else render_result(result)
+    row = selectors.receipt_stamp(number=number)
+    if row is None:
+        return None
+    language, current = get_language(), lookup_cache.stamp(row)
+    body = lookup_cache.get(kind, language, number, current)
+    if body is not None:
+        return body
+    result = selectors.receipt_lookup(number=number)
+    if result is None:  # deleted in between
+        return None
+    body = render_result(result)
+    queue = result.status == Status.RECORDED
+    lookup_cache.put(kind, language, number, current, body, queue=queue)
+    return body
+
+
 @require_safe
 def lookup(request):
     form = LookupForm(request.GET)
@@ -62,43 +94,35 @@ def lookup(request):
         context = {"form": form, "hint": FORMAT_HINT}
         return _no_store(render(request, "400.html", context, status=400))
     number = form.cleaned_data["nomor"]
-    result = selectors.receipt_lookup(number=number)
-    if result is None:
+
+    def render_result(result):
+        # Nothing of this request goes into the page, so it can serve the next one: the CSRF
+        # token is a placeholder replaced below, the language switch returns to the canonical
+        # address, and the staff's flash messages wait for their own pages.
+        context = {
+            "r": result,
+            "steps": _steps(result.status),
+            "form": LookupForm(initial={"nomor": number}),
+            "hint": FORMAT_HINT,
+            "csrf_token": lookup_cache.CSRF_PLACEHOLDER,
+            "language_next": reverse("receipts:lookup") + "?" + urlencode({"nomor": number}),
+            "messages": (),
+        }
+        return render_to_string("receipts/result.html", context, request=request)
+
+    body = _result_body("cek", number, render_result)
+    if body is None:
         context = {
             "form": LookupForm(initial={"nomor": number}),
             "hint": FORMAT_HINT,
             "not_found_number": number,
         }
         return _no_store(render(request, "404.html", context, status=404))
-    context = {
-        "r": result,
-        "steps": _steps(result.status),
-        "form": LookupForm(initial={"nomor": number}),
-        "hint": FORMAT_HINT,
-    }
-    return _no_store(render(request, "receipts/result.html", context))
+    html = body.replace(lookup_cache.CSRF_PLACEHOLDER, get_token(request), 1)
+    return _no_store(HttpResponse(html))
 
 
-@require_safe
-def api_receipt(request, number):
-    try:
-        normalised = normalize_receipt_number(number)
-    except MalformedReceiptNumber:
-        body = {
-            "error": "malformed",
-            "message": _(
-                "Nomor resi tidak dikenali bentuknya: 6 sampai 24 huruf dan angka, "
-                "spasi dan tanda hubung boleh."
-            ),
-        }
-        return _no_store(JsonResponse(body, status=400))
-    result = selectors.receipt_lookup(number=normalised)
-    if result is None:
-        body = {
-            "error": "not_found",
-            "message": _("Nomor resi tidak ditemukan. Periksa lagi nomor di lembar resi."),
-        }
-        return _no_store(JsonResponse(body, status=404))
+def _api_body(result) -> str:
     kecamatan = result.kecamatan
     body = {
         "receipt_number": result.number,
@@ -125,7 +149,30 @@ def api_receipt(request, number):
             for status, at in result.events
         ],
     }
-    return _no_store(JsonResponse(body, json_dumps_params={"ensure_ascii": False}))
+    return json.dumps(body, ensure_ascii=False)
+
+
+@require_safe
+def api_receipt(request, number):
+    try:
+        normalised = normalize_receipt_number(number)
+    except MalformedReceiptNumber:
+        body = {
+            "error": "malformed",
+            "message": _(
+                "Nomor resi tidak dikenali bentuknya: 6 sampai 24 huruf dan angka, "
+                "spasi dan tanda hubung boleh."
+            ),
+        }
+        return _no_store(JsonResponse(body, status=400))
+    body = _result_body("api", normalised, _api_body)
+    if body is None:
+        body = {
+            "error": "not_found",
+            "message": _("Nomor resi tidak ditemukan. Periksa lagi nomor di lembar resi."),
+        }
+        return _no_store(JsonResponse(body, status=404))
+    return _no_store(HttpResponse(body, content_type="application/json"))
 
 
 @require_safe

@@ -16,3 +16,6 @@ STORAGES = {
 RATELIMIT_ENABLED = False  # tests/hardening enable it explicitly
 # Tests never run collectstatic: let whitenoise look files up lazily instead of warning.
 WHITENOISE_AUTOREFRESH = True
+# Off by default so one test's cached page never leaks into another's; tests/perf/ turns
+# it on (and empties it) for every test there.
+LOOKUP_CACHE_SECONDS = 0

@@ -190,7 +190,7 @@ def test_login_page_itself_is_not_limited(db, client, limits_on, frozen):
 @override_settings(
     CACHES={
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "disdukcapil.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens here
         }
     }
@@ -205,7 +205,7 @@ def test_lookups_keep_working_when_redis_is_down_and_it_is_logged(db, client, li
 @override_settings(
     CACHES={
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "disdukcapil.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
@@ -234,7 +234,7 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
 @override_settings(
     CACHES={
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "disdukcapil.cache.RedisCache",
             "LOCATION": REDIS_TEST_URL,
             "KEY_PREFIX": "ektp-hardening-test",
         }

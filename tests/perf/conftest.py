@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 
 @pytest.fixture(autouse=True)
@@ -8,3 +8,12 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _lookup_cache_on(settings):
+    """These tests run with the lookup cache on, as in production (Redis)."""
+    settings.LOOKUP_CACHE_SECONDS = 600
+    caches["lookup"].clear()
+    yield
+    caches["lookup"].clear()

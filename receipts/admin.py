@@ -23,6 +23,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from receipts import lookup_cache
 from receipts.models import (
     CLOSED_STATUSES,
     Kecamatan,
@@ -379,6 +380,8 @@ class ReceiptAdmin(BigTableAdmin):
         changed = [f for f in form.changed_data if f in editable]
         if changed:
             obj.save(update_fields=changed)
+            # Office and queue place are on the public page; the status stamp does not move.
+            lookup_cache.invalidate()
         to = form.cleaned_data.get("move_to")
         if to:
             try:

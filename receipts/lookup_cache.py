@@ -92,14 +92,16 @@ def connect_signals():
     """Saves and deletes of the reference data a result page shows (through the admin, mostly).
 
     Bulk writes send no signals: the services that make them call ``invalidate()`` themselves
-    (print runs, printed and spoiled cards, published pickup days, the import).
+    (print runs, printed and spoiled cards, published pickup days, the import), and so does the
+    admin when it changes a receipt's office or recording time.
     """
     from django.db.models.signals import post_delete, post_save
 
     from distribution.models import BlankBatch, PickupSchedule
-    from receipts.models import Kecamatan, Kelurahan
+    from receipts.models import Kecamatan, Kelurahan, Resident
 
-    for model in (Kecamatan, Kelurahan, PickupSchedule, BlankBatch):
+    # Resident: the masked name and the kelurahan (hence office and pickup days) on the page.
+    for model in (Kecamatan, Kelurahan, Resident, PickupSchedule, BlankBatch):
         uid = f"lookup_cache:{model._meta.label}"
         post_save.connect(_reference_data_changed, sender=model, dispatch_uid=uid + ":save")
         post_delete.connect(_reference_data_changed, sender=model, dispatch_uid=uid + ":delete")

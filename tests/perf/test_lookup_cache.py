@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from distribution.services import PickupEntry, pickup_schedule_publish, print_run_create
@@ -171,3 +172,35 @@ def _real_lookup():
     from receipts.selectors import receipt_lookup
 
     return receipt_lookup
+
+
+def test_a_corrected_name_shows_at_once(client, receipt):
+    assert "S*** W******" in cek(client, receipt.number)
+    receipt.resident.full_name = "Rina Lestari"
+    receipt.resident.save()
+    page = cek(client, receipt.number)
+    assert "R*** L******" in page
+    assert "S*** W******" not in page
+
+
+def test_an_office_moved_in_the_admin_shows_at_once(client, staff, receipt, kota):
+    assert "Jl. Jend. Sudirman (contoh)" not in cek(client, receipt.number)
+    admin = Client()
+    admin.force_login(staff)
+    response = admin.post(
+        reverse("admin:receipts_receipt_change", args=[receipt.pk]),
+        {
+            "recorded_at_0": "2017-03-01",
+            "recorded_at_1": "10:00:00",
+            "recorded_place": receipt.recorded_place,
+            "collection_kecamatan": kota.pk,
+            "events-TOTAL_FORMS": "1",
+            "events-INITIAL_FORMS": "1",
+            "events-MIN_NUM_FORMS": "0",
+            "events-MAX_NUM_FORMS": "0",
+            "events-0-id": receipt.events.first().pk,
+            "events-0-receipt": receipt.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert "Jl. Jend. Sudirman (contoh)" in cek(client, receipt.number)

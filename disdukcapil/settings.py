@@ -118,8 +118,6 @@ else:
 # The lookup's rendered results (receipts/lookup_cache.py): in each worker's memory, validated
 # against the database on every request, so never stale. Seconds; 0 turns the cache off.
 LOOKUP_CACHE_SECONDS = env_int("LOOKUP_CACHE_SECONDS", 600)
-# A waiting receipt's queue position also moves when single receipts ahead of it leave.
-LOOKUP_CACHE_QUEUE_SECONDS = env_int("LOOKUP_CACHE_QUEUE_SECONDS", 60)
 # At most this many bodies per worker (about 4 KB each for the page, 1 KB for the API).
 CACHES["lookup"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -14,11 +14,13 @@ match the ones it was rendered with:
   row inside its own transaction (signals for saves through the admin, explicit calls in the
   services that write in bulk). The new value becomes visible exactly when the change does,
   on every worker: there is nothing to broadcast and no window between commit and invalidation;
+  The queue position of a waiting receipt moves whenever any receipt joins or leaves the
+  queue ahead of it, so ``receipts.services`` bumps the version on every change into or out of
+  ``recorded`` (a new receipt, a hold, a cancellation, a misprint sent back);
 - the date is part of the stamp, so the pickup days ("from today on") are recomputed at midnight.
-
-The queue position of a waiting receipt also moves when a receipt ahead of it is put on hold or
-cancelled, one at a time, which does not bump the version: those bodies live
-``LOOKUP_CACHE_QUEUE_SECONDS`` (60 s) only.
+  The printing rate behind a waiting receipt's estimate ("about N weeks") counts the cards of the
+  last four weeks; as old cards leave that window, the estimate can lag by up to
+  ``LOOKUP_CACHE_SECONDS``.
 
 The bodies live in the ``lookup`` cache (local memory of each gunicorn worker, LRU-bounded by
 ``LOOKUP_CACHE_ENTRIES``): reading them costs no network round trip, which is what makes a
@@ -61,13 +63,11 @@ def get(kind: str, language: str, number: str, current: tuple) -> str | None:
     return None
 
 
-def put(kind: str, language: str, number: str, rendered_for: tuple, body: str, *, queue=False):
+def put(kind: str, language: str, number: str, rendered_for: tuple, body: str):
     if rendered_for[2] is None:  # no version row (see invalidate): nothing to validate against
         return
-    timeout = settings.LOOKUP_CACHE_SECONDS
-    if queue:
-        timeout = min(timeout, settings.LOOKUP_CACHE_QUEUE_SECONDS)
-    caches[CACHE_ALIAS].set(_key(kind, language, number), (rendered_for, body), timeout)
+    entry = (rendered_for, body)
+    caches[CACHE_ALIAS].set(_key(kind, language, number), entry, settings.LOOKUP_CACHE_SECONDS)
 
 
 def invalidate():

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from receipts import lookup_cache
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
 
 # The explicit table of allowed status changes: from -> the statuses it may move to.
@@ -81,6 +82,10 @@ def receipt_transition(*, receipt: Receipt, to: str, actor, note: str = "", at=N
     ReceiptEvent.objects.create(
         receipt=locked, from_status=from_status, to_status=to, at=at, actor=actor, note=note
     )
+    if Status.RECORDED in (from_status, to):
+        # The receipt left or rejoined the print queue: the queue position on the page of every
+        # receipt recorded after it moved. Last write, as lookup_cache.invalidate() asks.
+        lookup_cache.invalidate()
     # Keep the caller's object in step with the database.
     receipt.status, receipt.status_changed_at = locked.status, locked.status_changed_at
     receipt.collected_at = locked.collected_at
@@ -101,7 +106,9 @@ def receipts_transition_bulk(
 
     One conditional UPDATE and one bulk INSERT of events, whatever the number of receipts.
     Receipts that someone else moved meanwhile are not touched (the WHERE clause excludes
-    them); callers that need all-or-nothing compare the returned count and raise.
+    them); callers that need all-or-nothing compare the returned count and raise. Callers that
+    move receipts into or out of ``recorded`` (print runs) call ``lookup_cache.invalidate()``
+    themselves, after their other writes.
     """
     from_status, to = Status(from_status), Status(to)
     if not is_allowed(from_status, to):
@@ -187,4 +194,5 @@ def receipt_create(
         actor=actor,
         note=note,
     )
+    lookup_cache.invalidate()  # it joined the queue: receipts recorded after it moved back
     return receipt

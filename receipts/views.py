@@ -82,8 +82,7 @@ def _result_body(kind: str, number: str, render_result) -> str | None:
     if result is None:  # deleted in between
         return None
     body = render_result(result)
-    queue = result.status == Status.RECORDED
-    lookup_cache.put(kind, language, number, current, body, queue=queue)
+    lookup_cache.put(kind, language, number, current, body)
     return body
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from distribution.services import PickupEntry, pickup_schedule_publish, print_run_create
 from receipts import lookup_cache
 from receipts.models import PublicDataVersion, Status
+from receipts.services import receipt_create, receipt_transition
 from tests.factories import BlankBatchFactory, ReceiptFactory, ResidentFactory, ready_card
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -127,6 +128,43 @@ def test_a_print_run_moves_the_queue_position_at_once(client, staff, sepinggan):
     assert "urutan ke-<strong>2</strong>" in cek(client, mine.number)
     print_run_create(kecamatan=None, count=1, cutoff_date=timezone.localdate(), actor=staff)
     assert "urutan ke-<strong>1</strong>" in cek(client, mine.number)
+
+
+def test_a_receipt_leaving_or_rejoining_the_queue_moves_the_position_at_once(
+    client, staff, sepinggan
+):
+    ahead = waiting(sepinggan, "BPN1707010001", day=1)
+    mine = waiting(sepinggan, "BPN1707020001", day=2)
+    assert "urutan ke-<strong>2</strong>" in cek(client, mine.number)
+    receipt_transition(receipt=ahead, to=Status.ON_HOLD, actor=staff)
+    assert "urutan ke-<strong>1</strong>" in cek(client, mine.number)
+    receipt_transition(receipt=ahead, to=Status.RECORDED, actor=staff)
+    assert "urutan ke-<strong>2</strong>" in cek(client, mine.number)
+    receipt_transition(receipt=ahead, to=Status.CANCELLED, actor=staff)
+    assert "urutan ke-<strong>1</strong>" in cek(client, mine.number)
+
+
+def test_a_receipt_recorded_earlier_moves_the_position_back(client, staff, sepinggan):
+    mine = waiting(sepinggan, "BPN1707020001", day=2)
+    newcomer = ResidentFactory(kelurahan=sepinggan)
+    assert "urutan ke-<strong>1</strong>" in cek(client, mine.number)
+    receipt_create(
+        resident=newcomer,
+        number="BPN1707010009",
+        recorded_at=timezone.make_aware(datetime.datetime(2017, 7, 1, 8, 0)),
+        recorded_place="Kantor Disdukcapil",
+        actor=staff,
+    )
+    assert "urutan ke-<strong>2</strong>" in cek(client, mine.number)
+
+
+def test_a_hand_over_keeps_the_other_pages_cached(client, clerk_selatan, sepinggan):
+    """Hand-overs are the busiest write; they change one receipt's stamp, not the version."""
+    card = ready_card(kelurahan=sepinggan)
+    before = PublicDataVersion.objects.get().value
+    receipt_transition(receipt=card.receipt, to=Status.COLLECTED, actor=clerk_selatan)
+    assert PublicDataVersion.objects.get().value == before
+    assert "Sudah diambil" in cek(client, card.receipt.number)
 
 
 def test_a_change_that_is_rolled_back_does_not_rebuild_pages(client, sepinggan):

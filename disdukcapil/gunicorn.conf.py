@@ -25,10 +25,12 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
 # A recycled worker starts with an empty lookup cache (receipts/lookup_cache.py), so recycle
-# rarely: at 2,000 requests a busy worker restarted every few seconds under load and served
-# mostly misses. Memory stays bounded by LOOKUP_CACHE_ENTRIES.
-max_requests = 50000
-max_requests_jitter = 5000
+# rarely: at 2,000 requests a busy worker restarted every few seconds under load, and at 50,000
+# every ~3 minutes at full load (bench/lookup.py saw /cek/ drop from ~830 to ~160 req/s in the
+# round where all three recycled). At 1,000,000 a worker lives about an hour at full load.
+# Memory stays bounded by LOOKUP_CACHE_ENTRIES (about 25 MB of bodies per worker at most).
+max_requests = 1_000_000
+max_requests_jitter = 100_000
 accesslog = "-"
 errorlog = "-"
 # Only the local reverse proxy may set X-Forwarded-Proto for gunicorn; Django trusts the header

@@ -531,3 +531,24 @@ def test_crash_inside_a_worker_fails_the_import_and_leaves_no_trace(places):
     ):
         run(csv_text(*_mixed_rows()), chunk_rows=2, workers=2)
     assert counts() == before
+
+
+def test_backslashes_tabs_newlines_and_separators_in_cells_arrive_unchanged(places):
+    # The staging rows travel as COPY text on PostgreSQL: these characters must be escaped.
+    import csv
+
+    address = "Jl. A\\B\tNo. 1\nRT 2"
+    rows = [
+        siti(alamat=address, telepon="08\x1e12"),  # (U+001E is what NULL is written as)
+        budi(nik="12\\3", nama="Budi\tSantoso\\"),
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER.split(","))
+    for row in rows:
+        writer.writerow([row[name] for name in HEADER.split(",")])
+    result, rejects = run(out.getvalue())
+    assert (result.inserted, result.rejected) == (1, 1)
+    resident = Resident.objects.get()
+    assert (resident.address, resident.phone) == ("Jl. A\\B No. 1 RT 2", "08\x1e12")
+    assert rejects[0][2][:2] == ["12\\3", "Budi\tSantoso\\"]

@@ -635,12 +635,9 @@ def _decide(cursor, timings: dict[str, float]):
         _mark(
             cursor,
             REASON_DUPLICATE_IN_FILE,
-            # (the numbers that occur more than once are found by a hash aggregate first: the
-            # window function then sorts a handful of rows, not the million of the file)
             f"row_no IN (SELECT row_no FROM (SELECT row_no, ROW_NUMBER() OVER "
-            f"(PARTITION BY number ORDER BY row_no) AS n FROM {STAGING} WHERE reason IS NULL "
-            f"AND number IN (SELECT number FROM {STAGING} WHERE reason IS NULL "
-            "GROUP BY number HAVING COUNT(*) > 1)) d WHERE d.n > 1)",
+            f"(PARTITION BY number ORDER BY row_no) AS n FROM {STAGING} WHERE reason IS NULL) d "
+            "WHERE d.n > 1)",
         )
     with _phase(timings, "sql_other_resident"):
         _mark(
@@ -672,8 +669,7 @@ def _decide(cursor, timings: dict[str, float]):
             cursor,
             REASON_SECOND_NEW_IN_FILE,
             f"row_no IN (SELECT row_no FROM (SELECT row_no, ROW_NUMBER() OVER "
-            f"(PARTITION BY nik ORDER BY row_no) AS n FROM {NEW} WHERE nik IN "
-            f"(SELECT nik FROM {NEW} GROUP BY nik HAVING COUNT(*) > 1)) d WHERE d.n > 1)",
+            f"(PARTITION BY nik ORDER BY row_no) AS n FROM {NEW}) d WHERE d.n > 1)",
         )
         _forget_rejected(cursor)
 
@@ -759,16 +755,6 @@ _INSERT_EVENTS = (
 
 def _insert_receipts_and_events(cursor, *, now, actor_id) -> int:
     """Insert the new receipts and their first status event; return the number of receipts."""
-    if connection.vendor == "postgresql":
-        # One statement: the events come from the RETURNING of the receipts' INSERT, in the
-        # same order, instead of joining the receipt table (a million rows) back to NEW by number.
-        cursor.execute(
-            f"WITH ins AS ({_INSERT_RECEIPTS}{_SELECT_NEW_RECEIPTS} RETURNING id, recorded_at) "
-            f"{_INSERT_EVENTS}SELECT id, '', %s, recorded_at, %s, %s FROM ins",
-            [Status.RECORDED.value, now, Status.RECORDED.value, actor_id, EVENT_NOTE],
-        )
-        return cursor.rowcount
-    # SQLite has no INSERT in a WITH clause: two statements.
     cursor.execute(_INSERT_RECEIPTS + _SELECT_NEW_RECEIPTS, [Status.RECORDED.value, now])
     inserted = cursor.rowcount
     cursor.execute(

@@ -5,7 +5,8 @@ The format is documented in ``docs/import-format.md``. How it works:
 1. The file is streamed (a csv reader over a text wrapper): memory does not grow with its size.
    Every row is checked in Python on its own (required fields, NIK, dates, kelurahan, receipt
    number) and written, in chunks, to a TEMP staging table, with the rejection reason if any.
-   PostgreSQL gets the chunks through COPY; SQLite through ``executemany``.
+   PostgreSQL gets the chunks through COPY; SQLite through ``executemany``. With ``workers``
+   the chunks are validated by forked processes while this one reads and COPYs (same order).
 2. Everything that needs the existing data or the whole file (receipt number of another
    resident, a second open receipt, duplicates within the file) is decided by set-based SQL
    on the staging table — a few statements whatever the number of rows, never a query per row.

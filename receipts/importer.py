@@ -688,18 +688,6 @@ def _apply(cursor, *, now, actor_id, timings: dict[str, float]) -> dict:
         )
         cursor.execute(f"CREATE UNIQUE INDEX {LATEST}_nik ON {LATEST} (nik)")
         _analyze(cursor, LATEST)
-    # Contact data only; an empty cell keeps what the database has. Decided before the new
-    # residents are inserted: only residents that existed before can have changed, and on a
-    # first import the comparison then meets an empty table instead of a million new rows.
-    with _phase(timings, "sql_residents_changed"):
-        cursor.execute(
-            f"UPDATE {LATEST} SET changed = 1 WHERE EXISTS (SELECT 1 FROM receipts_resident p "
-            f"WHERE p.nik = {LATEST}.nik AND ("
-            f"({LATEST}.phone <> '' AND {LATEST}.phone <> p.phone) OR "
-            f"({LATEST}.email <> '' AND {LATEST}.email <> p.email) OR "
-            f"({LATEST}.address <> '' AND {LATEST}.address <> p.address)))"
-        )
-        changed = cursor.rowcount
     with _phase(timings, "sql_residents_insert"):
         cursor.execute(
             "INSERT INTO receipts_resident (nik, full_name, birth_date, sex, kelurahan_id, "
@@ -710,26 +698,32 @@ def _apply(cursor, *, now, actor_id, timings: dict[str, float]) -> dict:
             [now, now],
         )
         counts["residents_inserted"] = cursor.rowcount
-    counts["residents_updated"] = counts["updated"] = 0
-    if changed:  # (the usual weekly re-export changes a few residents, a first import none)
-        with _phase(timings, "sql_residents_update"):
-            cursor.execute(
-                "UPDATE receipts_resident SET "
-                "phone = CASE WHEN l.phone <> '' THEN l.phone ELSE receipts_resident.phone END, "
-                "email = CASE WHEN l.email <> '' THEN l.email ELSE receipts_resident.email END, "
-                "address = CASE WHEN l.address <> '' THEN l.address "
-                "ELSE receipts_resident.address END, "
-                f"updated_at = %s FROM {LATEST} l WHERE l.nik = receipts_resident.nik "
-                "AND l.changed = 1",
-                [now],
-            )
-            counts["residents_updated"] = cursor.rowcount
-            cursor.execute(
-                f"SELECT COUNT(*) FROM {STAGING} s JOIN {LATEST} l ON l.nik = s.nik "
-                f"WHERE s.reason IS NULL AND l.changed = 1 "
-                f"AND NOT EXISTS (SELECT 1 FROM {NEW} n WHERE n.row_no = s.row_no)"
-            )
-            counts["updated"] = cursor.fetchone()[0]
+    # Contact data only; an empty cell keeps what the database has.
+    with _phase(timings, "sql_residents_update"):
+        cursor.execute(
+            f"UPDATE {LATEST} SET changed = 1 WHERE EXISTS (SELECT 1 FROM receipts_resident p "
+            f"WHERE p.nik = {LATEST}.nik AND ("
+            f"({LATEST}.phone <> '' AND {LATEST}.phone <> p.phone) OR "
+            f"({LATEST}.email <> '' AND {LATEST}.email <> p.email) OR "
+            f"({LATEST}.address <> '' AND {LATEST}.address <> p.address)))"
+        )
+        cursor.execute(
+            "UPDATE receipts_resident SET "
+            "phone = CASE WHEN l.phone <> '' THEN l.phone ELSE receipts_resident.phone END, "
+            "email = CASE WHEN l.email <> '' THEN l.email ELSE receipts_resident.email END, "
+            "address = CASE WHEN l.address <> '' THEN l.address "
+            "ELSE receipts_resident.address END, "
+            f"updated_at = %s FROM {LATEST} l WHERE l.nik = receipts_resident.nik "
+            "AND l.changed = 1",
+            [now],
+        )
+        counts["residents_updated"] = cursor.rowcount
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {STAGING} s JOIN {LATEST} l ON l.nik = s.nik "
+            f"WHERE s.reason IS NULL AND l.changed = 1 "
+            f"AND NOT EXISTS (SELECT 1 FROM {NEW} n WHERE n.row_no = s.row_no)"
+        )
+        counts["updated"] = cursor.fetchone()[0]
     with _phase(timings, "sql_receipts_events_insert"):
         counts["inserted"] = _insert_receipts_and_events(cursor, now=now, actor_id=actor_id)
     return counts

@@ -5,7 +5,9 @@
 Creates a scratch database (``ektp_bench_import``) next to the one in DATABASE_URL, migrates it,
 loads the 6 kecamatan / 34 kelurahan, generates a deterministic CSV (about 1% invalid rows),
 imports it in a subprocess (so the generator's memory does not count) and prints rows/s, wall
-time and the importer's peak RSS; then imports the same file again (nothing should change).
+time, the importer's peak RSS, the 1-minute load average before and after, and the seconds of
+each phase (read+validate, COPY, each SQL statement, commit); then imports the same file again
+(nothing should change).
 The scratch database is dropped at the end unless ``--keep``.
 """
 
@@ -120,23 +122,36 @@ def generate(path: Path, rows: int) -> int:
     return invalid
 
 
-def run_import(path: Path, env: dict) -> tuple[float, int, str]:
+def load_average() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def run_import(path: Path, env: dict, workers: int | None) -> tuple[float, int, str, str]:
+    command = [sys.executable, "manage.py", "import_receipts", str(path), "-v", "2"]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "import_receipts", str(path), "-v", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     output = process.stdout.read()
     _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit("import failed:\n" + output)
-    summary = "\n           ".join(output.strip().splitlines()[-2:])
-    return wall, usage.ru_maxrss // 1024, summary  # ru_maxrss is in KiB on Linux
+    timings, summary = output.strip().splitlines()[-2:]
+    return wall, usage.ru_maxrss // 1024, timings, summary  # ru_maxrss is in KiB on Linux
+
+
+def phases(timings: str) -> str:
+    """The importer's ``phase=1.2s`` line as an aligned table, with each phase's share."""
+    pairs = [item.split("=") for item in timings.split()]
+    seconds = {name: float(value.rstrip("s")) for name, value in pairs}
+    total = sum(seconds.values()) or 1.0
+    return "\n".join(
+        f"             {name:28} {value:7.1f} s {100 * value / total:4.0f} %"
+        for name, value in seconds.items()
+    )
 
 
 def main():
@@ -144,6 +159,9 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--scratch", default=SCRATCH, help="name of the scratch database")
+    parser.add_argument(
+        "--workers", type=int, help="passed to import_receipts --workers (default: its own)"
+    )
     args = parser.parse_args()
     scratch_name = args.scratch
     url = os.environ.get("DATABASE_URL", "")
@@ -200,10 +218,13 @@ def main():
                 f"in {time.perf_counter() - start:.1f} s"
             )
             for label in ("import", "re-import"):
-                wall, rss, summary = run_import(path, env)
+                load_before = load_average()
+                wall, rss, timings, summary = run_import(path, env, args.workers)
                 print(
                     f"{label:9}: {args.rows / wall:,.0f} rows/s, wall {wall:.1f} s, "
-                    f"peak RSS {rss} MiB\n           {summary}"
+                    f"peak RSS {rss} MiB, load average {load_before} -> {load_average()}\n"
+                    f"           {summary}\n{phases(timings)}",
+                    flush=True,
                 )
     finally:
         if not args.keep:

@@ -392,13 +392,21 @@ def test_error_after_the_first_chunk_leaves_no_trace(places, sepinggan):
     assert counts() == before
 
 
-def test_error_while_writing_events_rolls_back_residents_and_receipts(places):
+def test_error_after_writing_receipts_and_events_rolls_everything_back(places):
     before = counts()
+    real_insert = importer._insert_receipts_and_events
+    written = []
+
+    def insert_then_fail(cursor, **kwargs):
+        written.append(real_insert(cursor, **kwargs))
+        raise RuntimeError("killed")
+
     with (
-        mock.patch.object(importer, "_insert_events", side_effect=RuntimeError("killed")),
+        mock.patch.object(importer, "_insert_receipts_and_events", insert_then_fail),
         pytest.raises(RuntimeError),
     ):
         run(csv_text(siti(), budi()))
+    assert written == [2]
     assert counts() == before
 
 
@@ -449,3 +457,98 @@ def test_new_receipts_are_numbered_in_the_order_of_their_residents(places):
     assert receipts == sorted(receipts)
     residents = list(Resident.objects.order_by("pk").values_list("nik", flat=True))
     assert residents == [BUDI_NIK, SITI_NIK]  # new residents in file order
+
+
+# --- validation in worker processes ---------------------------------------------------------
+
+
+def _mixed_rows(count=12):
+    """Valid rows of distinct residents, with a rejected row of every kind in between."""
+    rows = []
+    for n in range(count):
+        nik = make_nik(
+            district_code="64.71.05", birth_date=datetime.date(1990, 3, 14), sex="P", serial=n + 1
+        )
+        rows.append(siti(nik=nik, nomor_resi=f"BPN17080100{n:02d}"))
+    rows[2] = budi(nik="123")  # bad NIK (Python)
+    rows[5] = budi(kelurahan="Atlantis")  # unknown kelurahan (Python)
+    rows[7] = budi(nomor_resi="BPN1708010001")  # number already used in the file (SQL)
+    rows[9] = budi(tanggal_lahir="31-02-1985")  # impossible date (Python)
+    return rows
+
+
+def test_workers_give_the_same_results_and_rejects_as_one_process(places):
+    text = csv_text(*_mixed_rows())
+    one = run(text, chunk_rows=2, dry_run=True)
+    with mock.patch.object(
+        importer, "ProcessPoolExecutor", wraps=importer.ProcessPoolExecutor
+    ) as pool:
+        two = run(text, chunk_rows=2, dry_run=True, workers=2)
+    assert pool.call_count == 1
+    assert two[0].as_dict() == one[0].as_dict()
+    assert two[1] == one[1]
+    assert [r[0] for r in two[1]] == [4, 7, 9, 11]
+    result, rejects = run(text, chunk_rows=2, workers=2)
+    assert (result.inserted, result.rejected) == (8, 4)
+    numbers = list(Receipt.objects.order_by("pk").values_list("number", flat=True))
+    assert numbers == [f"BPN17080100{n:02d}" for n in (0, 1, 3, 4, 6, 8, 10, 11)]
+
+
+def test_error_mid_file_with_workers_leaves_no_trace(places, sepinggan):
+    ReceiptFactory(resident=ResidentFactory(nik=BUDI_NIK, kelurahan=sepinggan))
+    before = counts()
+    real_load = importer._Stage.load
+    calls = []
+
+    def load_then_fail(self, payload):
+        calls.append(payload)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real_load(self, payload)
+
+    with (
+        mock.patch.object(importer._Stage, "load", load_then_fail),
+        pytest.raises(RuntimeError, match="disk full"),
+    ):
+        run(csv_text(*_mixed_rows()), chunk_rows=2, workers=2)
+    assert counts() == before
+    assert importer._WORKER_STAGER is None  # the workers are gone
+
+
+def test_crash_inside_a_worker_fails_the_import_and_leaves_no_trace(places):
+    before = counts()
+    real_clean = importer.RowValidator.clean
+
+    def clean_or_crash(self, cells):
+        if cells["nomor_resi"] == "BPN1708010008":
+            raise ZeroDivisionError("bug in a worker")
+        return real_clean(self, cells)
+
+    # Patched before the workers are forked, so they inherit it.
+    with (
+        mock.patch.object(importer.RowValidator, "clean", clean_or_crash),
+        pytest.raises(ZeroDivisionError),
+    ):
+        run(csv_text(*_mixed_rows()), chunk_rows=2, workers=2)
+    assert counts() == before
+
+
+def test_backslashes_tabs_newlines_and_separators_in_cells_arrive_unchanged(places):
+    # The staging rows travel as COPY text on PostgreSQL: these characters must be escaped.
+    import csv
+
+    address = "Jl. A\\B\tNo. 1\nRT 2"
+    rows = [
+        siti(alamat=address, telepon="08\x1e12"),  # (U+001E is what NULL is written as)
+        budi(nik="12\\3", nama="Budi\tSantoso\\"),
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER.split(","))
+    for row in rows:
+        writer.writerow([row[name] for name in HEADER.split(",")])
+    result, rejects = run(out.getvalue())
+    assert (result.inserted, result.rejected) == (1, 1)
+    resident = Resident.objects.get()
+    assert (resident.address, resident.phone) == ("Jl. A\\B No. 1 RT 2", "08\x1e12")
+    assert rejects[0][2][:2] == ["12\\3", "Budi\tSantoso\\"]

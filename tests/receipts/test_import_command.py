@@ -101,12 +101,35 @@ def test_database_failure_is_a_clear_message_and_nothing_is_saved(places, tmp_pa
 
     from receipts import importer
 
-    def collide(cursor, *, actor_id):
+    def collide(cursor, *, now, actor_id):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr(importer, "_insert_events", collide)
+    monkeypatch.setattr(importer, "_insert_receipts_and_events", collide)
     path = tmp_path / "resi.csv"
     path.write_text(csv_text(siti()), encoding="utf-8")
     with pytest.raises(CommandError, match="tidak ada yang disimpan"):
         command(str(path))
     assert Receipt.objects.count() == 0
+
+
+def test_workers_option_gives_the_same_summary(places, tmp_path, monkeypatch):
+    from unittest import mock
+
+    from receipts import importer
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 1)  # several chunks, so the workers really run
+    pool = mock.Mock(wraps=importer.ProcessPoolExecutor)
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", pool)
+    path = tmp_path / "resi.csv"
+    path.write_text(csv_text(siti(), budi(nik="123"), budi()), encoding="utf-8")
+    output = command(str(path), "--workers", "2")
+    assert "baris 3: NIK tidak valid" in output
+    assert "3 baris: 2 resi baru, 0 diperbarui, 0 tidak berubah, 1 ditolak" in output
+    assert pool.call_args.args[0] == 2
+
+
+def test_workers_must_be_at_least_one(places, tmp_path):
+    path = tmp_path / "resi.csv"
+    path.write_text(csv_text(siti()), encoding="utf-8")
+    with pytest.raises(CommandError, match="--workers"):
+        command(str(path), "--workers", "0")

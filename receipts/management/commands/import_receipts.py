@@ -7,7 +7,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from receipts.importer import ImportFormatError, import_receipts, write_rejects_csv
+from receipts.importer import (
+    ImportFormatError,
+    default_workers,
+    import_receipts,
+    write_rejects_csv,
+)
 
 
 class Command(BaseCommand):
@@ -28,8 +33,19 @@ class Command(BaseCommand):
             metavar="OUT.csv",
             help=_("tulis baris yang ditolak (nomor baris, alasan, isi asli) ke berkas ini"),
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=default_workers(),
+            metavar="N",
+            help=_(
+                "jumlah proses pemeriksa baris (bawaan: %(default)s; 1 = tanpa proses tambahan)"
+            ),
+        )
 
-    def handle(self, *args, file, dry_run, rejects, **options):
+    def handle(self, *args, file, dry_run, rejects, workers, **options):
+        if workers < 1:
+            raise CommandError(_("--workers harus 1 atau lebih."))
         try:
             source = open(file, "rb")  # noqa: SIM115 - closed in the finally below
         except OSError as error:
@@ -56,6 +72,7 @@ class Command(BaseCommand):
                 dry_run=dry_run,
                 on_reject=on_reject if (rejects or options["verbosity"] > 0) else None,
                 progress=progress,
+                workers=workers,
                 on_header=(
                     (lambda header: write_rejects_csv([], header, rejects_out))
                     if rejects_out

@@ -61,6 +61,9 @@ class DispatchReceiveForm(forms.Form):
         self.fields["missing"].choices = card_choices
 
 
+MAX_DAYS_AHEAD = 366
+
+
 class PickupScheduleForm(forms.Form):
     start_date = forms.DateField(label=_("Mulai tanggal"), widget=_date_input())
     start_time = forms.TimeField(
@@ -74,6 +77,14 @@ class PickupScheduleForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     place = forms.CharField(label=_("Tempat"), max_length=255, required=False)
+
+    def clean_start_date(self):
+        # Pickup days are announced weeks ahead, not years; a date far off is a typo (and the
+        # days after 31-12-9999 do not exist: planning from there overflowed into a 500).
+        start = self.cleaned_data["start_date"]
+        if start > timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD):
+            raise forms.ValidationError(_("Tanggal mulai paling lambat satu tahun dari hari ini."))
+        return start
 
     def clean(self):
         cleaned = super().clean()

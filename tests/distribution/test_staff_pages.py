@@ -258,6 +258,17 @@ def test_pickup_days_with_end_before_start_are_refused(staff_client, dispatch):
     assert not PickupSchedule.objects.exists()
 
 
+@pytest.mark.parametrize("start", ["9999-12-31", "2099-01-05"])
+def test_pickup_days_years_ahead_are_refused(staff_client, dispatch, start):
+    response = staff_client.post(
+        reverse("staf:dispatch_schedule", args=[dispatch.pk]),
+        {"start_date": start, "start_time": "08:00", "end_time": "12:00"},
+    )
+    assert response.status_code == 400
+    assert "paling lambat satu tahun" in response.content.decode()
+    assert not PickupSchedule.objects.exists()
+
+
 def test_recording_a_blank_batch_from_the_dashboard(staff_client):
     response = staff_client.post(
         reverse("staf:batch_create"),

@@ -403,7 +403,8 @@ def card_mark_spoiled(*, card: Card, actor, note: str = "") -> Card:
         used=F("used") - 1, spoiled=F("spoiled") + 1
     )
     card.outcome, card.spoiled_at = locked.outcome, locked.spoiled_at
-    lookup_cache.invalidate()  # a receipt rejoined the queue ahead of others; stock changed
+    # The version was bumped by receipt_transition above (the receipt rejoined the queue); the
+    # stock change commits with it, so no second bump is needed.
     return locked
 
 

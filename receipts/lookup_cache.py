@@ -14,8 +14,8 @@ match the ones it was rendered with:
   row inside its own transaction (signals for saves through the admin, explicit calls in the
   services that write in bulk). The new value becomes visible exactly when the change does,
   on every worker: there is nothing to broadcast and no window between commit and invalidation;
-  The queue position of a waiting receipt moves whenever any receipt joins or leaves the
-  queue ahead of it, so ``receipts.services`` bumps the version on every change into or out of
+- a waiting receipt's queue position moves whenever any receipt joins or leaves the queue
+  ahead of it, so ``receipts.services`` bumps the version on every change into or out of
   ``recorded`` (a new receipt, a hold, a cancellation, a misprint sent back);
 - the date is part of the stamp, so the pickup days ("from today on") are recomputed at midnight.
   The printing rate behind a waiting receipt's estimate ("about N weeks") counts the cards of the

@@ -84,7 +84,8 @@ def receipt_transition(*, receipt: Receipt, to: str, actor, note: str = "", at=N
     )
     if Status.RECORDED in (from_status, to):
         # The receipt left or rejoined the print queue: the queue position on the page of every
-        # receipt recorded after it moved. Last write, as lookup_cache.invalidate() asks.
+        # receipt recorded after it moved. The version row is locked last; a caller may write
+        # after this only to rows it already holds (card_mark_spoiled: its card and batch).
         lookup_cache.invalidate()
     # Keep the caller's object in step with the database.
     receipt.status, receipt.status_changed_at = locked.status, locked.status_changed_at

@@ -15,7 +15,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from distribution.services import PickupEntry, pickup_schedule_publish, print_run_create
+from distribution.models import Card
+from distribution.services import (
+    PickupEntry,
+    card_mark_spoiled,
+    pickup_schedule_publish,
+    print_run_create,
+)
 from receipts import lookup_cache
 from receipts.models import PublicDataVersion, Status
 from receipts.services import receipt_create, receipt_transition
@@ -142,6 +148,16 @@ def test_a_receipt_leaving_or_rejoining_the_queue_moves_the_position_at_once(
     assert "urutan ke-<strong>2</strong>" in cek(client, mine.number)
     receipt_transition(receipt=ahead, to=Status.CANCELLED, actor=staff)
     assert "urutan ke-<strong>1</strong>" in cek(client, mine.number)
+
+
+def test_a_misprint_sends_its_receipt_back_ahead_at_once(client, staff, sepinggan):
+    BlankBatchFactory(quantity=10)
+    waiting(sepinggan, "BPN1707010001", day=1)
+    mine = waiting(sepinggan, "BPN1707020001", day=2)
+    print_run_create(kecamatan=None, count=1, cutoff_date=timezone.localdate(), actor=staff)
+    assert "urutan ke-<strong>1</strong>" in cek(client, mine.number)
+    card_mark_spoiled(card=Card.objects.get(receipt__number="BPN1707010001"), actor=staff)
+    assert "urutan ke-<strong>2</strong>" in cek(client, mine.number)
 
 
 def test_a_receipt_recorded_earlier_moves_the_position_back(client, staff, sepinggan):

@@ -66,7 +66,11 @@ class Sex(models.TextChoices):
 class Resident(models.Model):
     """A person who has recorded biometrics. Private: never shown on public pages."""
 
-    nik = models.CharField(_("NIK"), max_length=16, unique=True, validators=[validate_nik])
+    # Collation "C" (byte order) for codes of digits and capitals: comparisons are plain memcmp
+    # and the one unique index (resident_nik_unique) also serves LIKE 'prefix%', so no second
+    # varchar_pattern_ops index is kept up to date on every insert (Django adds one for
+    # unique=True).
+    nik = models.CharField(_("NIK"), max_length=16, db_collation="C", validators=[validate_nik])
     full_name = models.CharField(_("nama lengkap"), max_length=150)
     birth_date = models.DateField(_("tanggal lahir"))
     sex = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices)
@@ -86,6 +90,7 @@ class Resident(models.Model):
         verbose_name = _("penduduk")
         verbose_name_plural = _("penduduk")
         constraints = [
+            models.UniqueConstraint(fields=["nik"], name="resident_nik_unique"),
             models.CheckConstraint(
                 condition=Q(nik__regex=r"^[0-9]{16}$"), name="resident_nik_16_digits"
             ),
@@ -119,7 +124,9 @@ CLOSED_STATUSES = (Status.COLLECTED, Status.CANCELLED)
 class Receipt(models.Model):
     """A recording receipt (*resi*): the resident's claim to a printed card."""
 
-    number = models.CharField(_("nomor resi"), max_length=24, unique=True)
+    # Collation "C" and a UniqueConstraint rather than unique=True: see Resident.nik. The admin's
+    # search by the beginning of a number uses receipt_number_unique.
+    number = models.CharField(_("nomor resi"), max_length=24, db_collation="C")
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("penduduk")
     )
@@ -146,6 +153,7 @@ class Receipt(models.Model):
         verbose_name = _("resi")
         verbose_name_plural = _("resi")
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="receipt_number_unique"),
             models.UniqueConstraint(
                 fields=["resident"],
                 condition=~Q(status__in=["collected", "cancelled"]),

@@ -101,10 +101,10 @@ def test_database_failure_is_a_clear_message_and_nothing_is_saved(places, tmp_pa
 
     from receipts import importer
 
-    def collide(cursor, *, now, actor_id):
+    def collide(cursor, **kwargs):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr(importer, "_insert_receipts_and_events", collide)
+    monkeypatch.setattr(importer, "_apply", collide)  # (both the ordinary and the bulk path)
     path = tmp_path / "resi.csv"
     path.write_text(csv_text(siti()), encoding="utf-8")
     with pytest.raises(CommandError, match="tidak ada yang disimpan"):

@@ -625,6 +625,21 @@ def _forget_rejected(cursor):
     )
 
 
+def _later_rows(table: str, key: str, *, valid_only: bool) -> str:
+    """The condition "row_no is a later row with the same ``key``" (among the rows not rejected
+    yet when ``valid_only``).
+
+    A hash aggregate finds the few repeated keys: twice as fast as a window function, which
+    sorts the million rows.
+    """
+    where, s_where = ("WHERE reason IS NULL", "AND s.reason IS NULL") if valid_only else ("", "")
+    return (
+        f"row_no IN (SELECT s.row_no FROM {table} s JOIN (SELECT {key}, MIN(row_no) AS first "
+        f"FROM {table} {where} GROUP BY {key} HAVING COUNT(*) > 1) d "
+        f"ON d.{key} = s.{key} AND s.row_no > d.first {s_where})"
+    )
+
+
 def _decide(cursor, timings: dict[str, float], bulk: "_BulkLoad | None"):
     """Reject, in SQL, the rows that conflict with the database or with earlier rows.
 
@@ -638,9 +653,7 @@ def _decide(cursor, timings: dict[str, float], bulk: "_BulkLoad | None"):
         _mark(
             cursor,
             REASON_DUPLICATE_IN_FILE,
-            f"row_no IN (SELECT row_no FROM (SELECT row_no, ROW_NUMBER() OVER "
-            f"(PARTITION BY number ORDER BY row_no) AS n FROM {STAGING} WHERE reason IS NULL) d "
-            "WHERE d.n > 1)",
+            _later_rows(STAGING, "number", valid_only=True),
         )
     if bulk:
         # Empty tables: nothing to conflict with, and every valid row brings a new receipt.
@@ -648,9 +661,7 @@ def _decide(cursor, timings: dict[str, float], bulk: "_BulkLoad | None"):
             _mark(
                 cursor,
                 REASON_SECOND_NEW_IN_FILE,
-                f"row_no IN (SELECT row_no FROM (SELECT row_no, ROW_NUMBER() OVER "
-                f"(PARTITION BY nik ORDER BY row_no) AS n FROM {STAGING} WHERE reason IS NULL) d "
-                "WHERE d.n > 1)",
+                _later_rows(STAGING, "nik", valid_only=True),
             )
         return
     with _phase(timings, "sql_other_resident"):
@@ -682,8 +693,7 @@ def _decide(cursor, timings: dict[str, float], bulk: "_BulkLoad | None"):
         _mark(
             cursor,
             REASON_SECOND_NEW_IN_FILE,
-            f"row_no IN (SELECT row_no FROM (SELECT row_no, ROW_NUMBER() OVER "
-            f"(PARTITION BY nik ORDER BY row_no) AS n FROM {NEW}) d WHERE d.n > 1)",
+            _later_rows(NEW, "nik", valid_only=False),
         )
         _forget_rejected(cursor)
 

@@ -8,6 +8,31 @@ from django.utils.translation import gettext_lazy as _
 from receipts.numbers import validate_nik
 
 
+class CodeField(models.CharField):
+    """A code of digits and capitals (NIK, receipt number), compared byte by byte.
+
+    On PostgreSQL the column gets collation "C": comparisons are plain memcmp, and one unique
+    btree also serves ``LIKE 'prefix%'``, so no varchar_pattern_ops twin (which Django adds for
+    unique=True) has to be kept up to date on every insert. SQLite compares bytes by default.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("db_collation", "C")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if kwargs.get("db_collation") == "C":
+            del kwargs["db_collation"]
+        return name, path, args, kwargs
+
+    def db_parameters(self, connection):
+        parameters = super().db_parameters(connection)
+        if connection.vendor != "postgresql":
+            parameters["collation"] = None
+        return parameters
+
+
 class Kecamatan(models.Model):
     """A district office, where printed cards are handed over at the counter."""
 
@@ -66,11 +91,8 @@ class Sex(models.TextChoices):
 class Resident(models.Model):
     """A person who has recorded biometrics. Private: never shown on public pages."""
 
-    # Collation "C" (byte order) for codes of digits and capitals: comparisons are plain memcmp
-    # and the one unique index (resident_nik_unique) also serves LIKE 'prefix%', so no second
-    # varchar_pattern_ops index is kept up to date on every insert (Django adds one for
-    # unique=True).
-    nik = models.CharField(_("NIK"), max_length=16, db_collation="C", validators=[validate_nik])
+    # Unique through resident_nik_unique (a UniqueConstraint: see CodeField).
+    nik = CodeField(_("NIK"), max_length=16, validators=[validate_nik])
     full_name = models.CharField(_("nama lengkap"), max_length=150)
     birth_date = models.DateField(_("tanggal lahir"))
     sex = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices)
@@ -124,9 +146,9 @@ CLOSED_STATUSES = (Status.COLLECTED, Status.CANCELLED)
 class Receipt(models.Model):
     """A recording receipt (*resi*): the resident's claim to a printed card."""
 
-    # Collation "C" and a UniqueConstraint rather than unique=True: see Resident.nik. The admin's
-    # search by the beginning of a number uses receipt_number_unique.
-    number = models.CharField(_("nomor resi"), max_length=24, db_collation="C")
+    # Unique through receipt_number_unique, which also serves the admin's search by the
+    # beginning of a number (see CodeField).
+    number = CodeField(_("nomor resi"), max_length=24)
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("penduduk")
     )

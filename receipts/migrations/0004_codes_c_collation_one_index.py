@@ -2,6 +2,7 @@
 
 from django.db import migrations, models
 
+import receipts.models
 import receipts.numbers
 
 # NIK and receipt number: collation "C" and one unique index each, instead of unique=True's
@@ -20,13 +21,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="receipt",
             name="number",
-            field=models.CharField(db_collation="C", max_length=24, verbose_name="nomor resi"),
+            field=receipts.models.CodeField(max_length=24, verbose_name="nomor resi"),
         ),
         migrations.AlterField(
             model_name="resident",
             name="nik",
-            field=models.CharField(
-                db_collation="C",
+            field=receipts.models.CodeField(
                 max_length=16,
                 validators=[receipts.numbers.validate_nik],
                 verbose_name="NIK",

@@ -31,8 +31,11 @@ import gc
 import io
 import itertools
 import multiprocessing
+import operator
 import os
+import queue
 import re
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -196,9 +199,7 @@ def header_key(name: str) -> str:
     return _KEY_RE.sub("", (name or "").strip().lstrip("\ufeff").casefold())
 
 
-def parse_date(raw: str) -> datetime.date:
-    """``YYYY-MM-DD``, ``DD-MM-YYYY`` or ``DD/MM/YYYY`` (also ``YYYY/MM/DD``)."""
-    value = raw.strip()
+def _parse_date(value: str) -> datetime.date:
     if len(value) == 10:  # the usual zero-padded forms, without a regular expression
         sep = value[4]
         if sep in "-/" and value[7] == sep:
@@ -217,26 +218,53 @@ def parse_date(raw: str) -> datetime.date:
     return datetime.date(int(year), int(month), int(day))
 
 
-def parse_datetime(raw: str, tz) -> datetime.datetime:
-    """A date as in parse_date, optionally followed by ``HH:MM[:SS]`` (space or ``T``), local time."""
-    value = raw.strip()
-    if len(value) == 16 and value[10] in " T" and value[13] == ":":  # the usual "date HH:MM"
-        day = parse_date(value[:10])
-        return datetime.datetime(
-            day.year, day.month, day.day, int(value[11:13]), int(value[14:16]), tzinfo=tz
-        )
-    value = value.replace("T", " ")
-    date_part, _sep, time_part = value.partition(" ")
-    day = parse_date(date_part)
-    hour = minute = second = 0
-    time_part = time_part.strip()
-    if time_part:
-        match = _TIME.match(time_part)
+# Parsed dates and times by their spelling. A file of a million rows has some tens of thousands
+# of birth and recording dates and at most 86,400 times of day, so most rows are a dictionary
+# hit; each memo stops growing at its bound (memory does not grow with the file).
+_DATE_MEMO: dict[str, datetime.date] = {}
+_TIME_MEMO: dict[str, str] = {}
+_MEMO_BOUND = 200_000
+
+
+def parse_date(raw: str) -> datetime.date:
+    """``YYYY-MM-DD``, ``DD-MM-YYYY`` or ``DD/MM/YYYY`` (also ``YYYY/MM/DD``)."""
+    found = _DATE_MEMO.get(raw)
+    if found is None:
+        found = _parse_date(raw.strip())
+        if len(_DATE_MEMO) < _MEMO_BOUND:
+            _DATE_MEMO[raw] = found
+    return found
+
+
+def _parse_time(value: str) -> str:
+    found = _TIME_MEMO.get(value)
+    if found is None:
+        match = _TIME.match(value)
         if not match:
             raise ValueError(value)
-        hour, minute = int(match.group(1)), int(match.group(2))
-        second = int(match.group(3) or 0)
-    return datetime.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz)
+        hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+        found = datetime.time(hour, minute, second).isoformat()  # (checks the ranges)
+        if len(_TIME_MEMO) < _MEMO_BOUND:
+            _TIME_MEMO[value] = found
+    return found
+
+
+def parse_local_datetime(raw: str) -> str:
+    """A date as in parse_date, optionally followed by ``HH:MM[:SS]`` (space or ``T``), as
+    ``YYYY-MM-DD HH:MM:SS`` local time (the text COPY reads in the import's time zone)."""
+    value = raw.strip()
+    if len(value) == 16 and value[10] in " T" and value[13] == ":":  # the usual "date HH:MM"
+        return f"{parse_date(value[:10]).isoformat()} {_parse_time(value[11:])}"
+    date_part, _sep, time_part = value.replace("T", " ").partition(" ")
+    time_part = time_part.strip()
+    return (
+        f"{parse_date(date_part).isoformat()} {_parse_time(time_part) if time_part else '00:00:00'}"
+    )
+
+
+def parse_datetime(raw: str, tz) -> datetime.datetime:
+    """parse_local_datetime as an aware datetime in ``tz``."""
+    return datetime.datetime.fromisoformat(parse_local_datetime(raw)).replace(tzinfo=tz)
 
 
 class KelurahanIndex:
@@ -270,7 +298,7 @@ class KelurahanIndex:
         return found
 
 
-@dataclass
+@dataclass(slots=True)
 class CleanRow:
     nik: str
     full_name: str
@@ -279,7 +307,7 @@ class CleanRow:
     kelurahan_id: int
     kecamatan_id: int
     number: str
-    recorded_at: datetime.datetime
+    recorded_local: str  # "YYYY-MM-DD HH:MM:SS", local time (parse_local_datetime)
     recorded_place: str
     phone: str
     email: str
@@ -350,7 +378,7 @@ class RowValidator:
                     % {"value": raw_number}
                 ) from None
         try:
-            recorded_at = parse_datetime(cells["waktu_rekam"], self.tz)
+            recorded_local = parse_local_datetime(cells["waktu_rekam"])
         except ValueError:
             raise RowError(
                 _("Waktu rekam tidak dapat dibaca: %(value)s (pakai TTTT-BB-HH [JJ:MM]).")
@@ -372,7 +400,7 @@ class RowValidator:
             kelurahan_id=place[0],
             kecamatan_id=place[1],
             number=number,
-            recorded_at=recorded_at,
+            recorded_local=recorded_local,
             recorded_place=" ".join(cells["tempat_rekam"].split()),
             phone=cells.get("telepon", ""),
             email=email.lower(),
@@ -529,9 +557,11 @@ def _raw_cells(raw: str) -> list[str]:
 class _Stage:
     """The TEMP staging table of one import, with a loader for each database."""
 
-    def __init__(self, cursor):
+    def __init__(self, cursor, tz):
         self.cursor = cursor
+        self.tz = tz
         self.postgres = connection.vendor == "postgresql"
+        self.session_time_zone = None
 
     def create(self):
         timestamp = "timestamptz" if self.postgres else "datetime"
@@ -547,12 +577,21 @@ class _Stage:
             f"recorded_at {timestamp}, recorded_place varchar(150), phone varchar(30), "
             f"email varchar(254), address varchar(255)){suffix}"
         )
+        if self.postgres:
+            # The recording times travel as local time: PostgreSQL converts them in C, which
+            # is cheaper than an aware datetime and its isoformat() per row in Python.
+            self.cursor.execute("SELECT current_setting('TimeZone')")
+            self.session_time_zone = self.cursor.fetchone()[0]
+            self.cursor.execute("SELECT set_config('TimeZone', %s, true)", [str(self.tz)])
 
-    def render(self, rows: list[tuple]):
+    def loaded(self):
+        """After the last chunk: the session's time zone again, for the rest of the work."""
+        if self.postgres:
+            self.cursor.execute("SELECT set_config('TimeZone', %s, true)", [self.session_time_zone])
+
+    def render(self, rows: list):
         """The chunk as ``load`` takes it: COPY text (made in the worker), or the rows."""
-        if not self.postgres:
-            return rows
-        return "".join([_copy_line(row) for row in rows])
+        return "".join(rows) if self.postgres else rows
 
     def load(self, payload):
         if self.postgres:
@@ -569,13 +608,37 @@ class _Stage:
             )
 
     def row(self, row_no: int, cells: list[str], reason: str | None, clean: CleanRow | None):
+        """The row as ``render`` takes it: a COPY line on PostgreSQL, a tuple on SQLite."""
         raw = _raw_text(cells)
+        if not self.postgres:
+            return self._values(row_no, raw, reason, clean)
+        if clean is not None:
+            # The common case in one f-string; the few scans tell whether it needs escaping.
+            line = (
+                f"{row_no}\t{raw}\t{_COPY_NULL}\t{clean.nik}\t{clean.full_name}\t"
+                f"{clean.birth_date.isoformat()}\t{clean.sex}\t{clean.kelurahan_id}\t"
+                f"{clean.kecamatan_id}\t{clean.number}\t{clean.recorded_local}\t"
+                f"{clean.recorded_place}\t{clean.phone}\t{clean.email}\t{clean.address}\n"
+            )
+            if (
+                line.count("\t") == 14
+                and line.count("\n") == 1
+                and line.count(_COPY_NULL) == 1
+                and "\\" not in line
+                and "\r" not in line
+            ):
+                return line
+        return _copy_line(self._values(row_no, raw, reason, clean))
+
+    def _values(self, row_no: int, raw: str, reason: str | None, clean: CleanRow | None):
         if clean is None:
             return (row_no, raw, reason) + (None,) * 12
         if self.postgres:
-            recorded_at = clean.recorded_at.isoformat()
+            recorded_at = clean.recorded_local
         else:
-            recorded_at = connection.ops.adapt_datetimefield_value(clean.recorded_at)
+            recorded_at = connection.ops.adapt_datetimefield_value(
+                datetime.datetime.fromisoformat(clean.recorded_local).replace(tzinfo=self.tz)
+            )
         return (
             row_no,
             raw,
@@ -986,20 +1049,29 @@ class _ChunkStager:
     """
 
     def __init__(self, positions: dict[str, int], validator: RowValidator, stage: _Stage):
+        self.names = tuple(positions)
+        # The known columns of a row in one C call (for a row with at least ``width`` cells).
+        self.pick = operator.itemgetter(*positions.values()) if len(positions) > 1 else None
+        self.width = max(positions.values()) + 1
         self.positions = list(positions.items())
         self.validator = validator
         self.stage = stage
 
+    def named(self, cells: list[str]) -> dict[str, str]:
+        if self.pick is not None and len(cells) >= self.width:
+            return dict(zip(self.names, map(str.strip, self.pick(cells)), strict=True))
+        width = len(cells)
+        return {
+            name: cells[index].strip() if index < width else "" for name, index in self.positions
+        }
+
     def __call__(self, chunk: list[tuple[int, list[str]]]) -> tuple[int, object]:
-        positions, clean, row = self.positions, self.validator.clean, self.stage.row
+        clean, row, named_cells = self.validator.clean, self.stage.row, self.named
         staged = []
         append = staged.append
         rejected = False
         for row_no, cells in chunk:
-            width = len(cells)
-            named = {
-                name: cells[index].strip() if index < width else "" for name, index in positions
-            }
+            named = named_cells(cells)
             try:
                 append(row(row_no, cells, None, clean(named)))
             except RowError as error:
@@ -1019,6 +1091,65 @@ _WORKER_STAGER: _ChunkStager | None = None
 
 def _stage_in_worker(chunk):
     return _WORKER_STAGER(chunk)
+
+
+class _BackgroundLoader:
+    """Runs ``stage.load`` (the COPY) in a thread, chunk after chunk, in order.
+
+    The main process then goes on reading the CSV and feeding the validation workers while
+    PostgreSQL takes the previous chunk (psycopg2 releases the GIL while libpq sends the data
+    and waits for the server). At most two chunks wait: memory stays flat. Only this thread
+    uses the connection until ``close``/``stop`` returns.
+    """
+
+    def __init__(self, stage: "_Stage"):
+        self.stage = stage
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        # Started with the first chunk, once the workers are forked (no thread to fork with).
+        self.thread: threading.Thread | None = None
+
+    def _run(self):
+        while (payload := self.queue.get()) is not None:
+            if self.error is None:  # after an error, only drain: put() must never block
+                try:
+                    self.stage.load(payload)
+                except BaseException as error:  # noqa: BLE001 (re-raised by put/close)
+                    self.error = error
+
+    def put(self, payload):
+        if self.error is not None:
+            raise self.error
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="import-copy", daemon=True)
+            self.thread.start()
+        self.queue.put(payload)
+
+    def stop(self):
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+
+    def close(self):
+        """Wait for the last COPY; raise its error, if any."""
+        self.stop()
+        if self.error is not None:
+            raise self.error
+
+
+@contextlib.contextmanager
+def _loader(stage: "_Stage", *, background: bool):
+    """``load(payload)`` for the import loop: in a thread on PostgreSQL with workers."""
+    if not (background and stage.postgres):
+        yield stage.load
+        return
+    loader = _BackgroundLoader(stage)
+    try:
+        yield loader.put
+    except BaseException:
+        loader.stop()  # the first error wins; the thread is done with the connection
+        raise
+    loader.close()
 
 
 def _staged_chunks(chunks: Iterable[list], stager: _ChunkStager, workers: int) -> Iterator:
@@ -1097,7 +1228,7 @@ def import_receipts(
                     # race between the SQL checks and the inserts.
                     cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [STAGING])
                     _tune_transaction(cursor)
-                stage = _Stage(cursor)
+                stage = _Stage(cursor, validator.tz)
                 stage.create()
                 stager = _ChunkStager(positions, validator, stage)
                 # The loop allocates millions of short-lived objects and no reference cycles:
@@ -1106,15 +1237,16 @@ def import_receipts(
                 gc_enabled = gc.isenabled()
                 gc.disable()
                 gc.freeze()
-                result.timings["read_validate"] = 0.0  # (first in the -v 2 line)
-                started = time.monotonic()
                 try:
-                    with contextlib.closing(
-                        _staged_chunks(_chunks(rows, chunk_rows or CHUNK_ROWS), stager, workers)
-                    ) as staged_chunks:
+                    with (
+                        _phase(result.timings, "read_validate_copy"),
+                        contextlib.closing(
+                            _staged_chunks(_chunks(rows, chunk_rows or CHUNK_ROWS), stager, workers)
+                        ) as staged_chunks,
+                        _loader(stage, background=workers > 1) as load,
+                    ):
                         for count, payload in staged_chunks:
-                            with _phase(result.timings, "copy"):
-                                stage.load(payload)
+                            load(payload)
                             result.rows += count
                             if progress:
                                 progress(result.rows)
@@ -1122,9 +1254,7 @@ def import_receipts(
                     gc.unfreeze()
                     if gc_enabled:
                         gc.enable()
-                result.timings["read_validate"] = (
-                    time.monotonic() - started - result.timings.get("copy", 0.0)
-                )
+                stage.loaded()
                 bulk = None
                 if bulk_load:
                     with _phase(result.timings, "sql_bulk_drop"):

@@ -554,3 +554,18 @@ def test_backslashes_tabs_newlines_and_separators_in_cells_arrive_unchanged(plac
     resident = Resident.objects.get()
     assert (resident.address, resident.phone) == ("Jl. A\\B No. 1 RT 2", "08\x1e12")
     assert rejects[0][2][:2] == ["12\\3", "Budi\tSantoso\\"]
+
+
+@requires_postgres
+def test_copy_in_local_time_leaves_the_session_time_zone_as_it_was(places):
+    """Recording times are COPYed as local time under the import's time zone; the rest of the
+    transaction (an admin request goes on after the import) keeps the session's."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TimeZone")
+        before = cursor.fetchone()[0]
+        run(csv_text(siti()))
+        cursor.execute("SHOW TimeZone")
+        assert cursor.fetchone()[0] == before == "UTC"
+    assert Receipt.objects.get().recorded_at.hour == 1  # 09:30 WITA is 01:30 UTC

@@ -490,6 +490,7 @@ def map_header(header: list[str]) -> dict[str, int]:
 STAGING = "receipts_import_staging"
 LATEST = "receipts_import_latest"
 NEW = "receipts_import_new"
+CHUNK = "receipts_import_chunk"
 STAGING_COLUMNS = (
     "row_no",
     "raw",
@@ -542,7 +543,7 @@ def _copy_line(row: tuple) -> str:
 def _drop_temp_tables(cursor):
     # Schema-qualified, so that only this session's temp tables can ever be dropped.
     schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
-    for table in (LATEST, NEW, STAGING):
+    for table in (LATEST, NEW, CHUNK, STAGING):
         cursor.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
 
 
@@ -593,10 +594,10 @@ class _Stage:
         """The chunk as ``load`` takes it: COPY text (made in the worker), or the rows."""
         return "".join(rows) if self.postgres else rows
 
-    def load(self, payload):
+    def load(self, payload, table: str = STAGING):
         if self.postgres:
             self.cursor.cursor.copy_expert(
-                f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN "
+                f"COPY {table} ({', '.join(STAGING_COLUMNS)}) FROM STDIN "
                 f"WITH (FORMAT text, NULL E'\\x{ord(_COPY_NULL):02x}')",
                 io.StringIO(payload),
             )
@@ -790,12 +791,13 @@ class _BulkLoad:
         self.constraints: list[tuple[str, str, str]] = []  # (table, name, definition)
 
     @classmethod
-    def begin(cls, cursor) -> "_BulkLoad | None":
+    def begin(cls, cursor, stage: "_Stage", *, now, actor_id) -> "_BulkLoad | None":
         """Lock the empty tables and drop their secondary indexes and foreign keys; or None
         (nothing changed) when a table has rows or the lock is not granted in time."""
         if connection.vendor != "postgresql":
             return None
         bulk = cls(cursor)
+        bulk.stage, bulk.now, bulk.actor_id = stage, now, actor_id
         if not bulk._empty():
             return None
         try:
@@ -812,7 +814,57 @@ class _BulkLoad:
         # statement of the transaction, or by the rows inserted here): run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         bulk._drop()
+        bulk._reserve_ids()
+        cursor.execute(f"CREATE TEMP TABLE {CHUNK} (LIKE {STAGING}) ON COMMIT DROP")
         return bulk
+
+    def _reserve_ids(self):
+        """Ids from the row number: row 2 (the first after the header) gets each sequence's
+        next value. No one else can draw from the sequences while the tables are locked; the
+        block is claimed for good (setval) once the last row number is known."""
+        self.sequences, self.offsets = [], []
+        for table in self.tables:
+            self.cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = self.cursor.fetchone()[0]
+            self.cursor.execute("SELECT nextval(%s)", [sequence])
+            self.sequences.append(sequence)
+            self.offsets.append(self.cursor.fetchone()[0] - 2)
+
+    def load(self, payload):
+        """One chunk: its rows into the staging table (what the checks and the rejects report
+        need) and, at once, its valid rows into the three tables, so that PostgreSQL inserts
+        while the workers validate the next chunks. The SQL checks run once the file is in;
+        the rows they reject are then deleted again (complete)."""
+        cursor = self.stage.cursor.cursor  # (psycopg2's: this may run in the COPY thread)
+        cursor.execute(f"TRUNCATE {CHUNK}")
+        self.stage.load(payload, table=CHUNK)
+        cursor.execute(
+            f"INSERT INTO {STAGING} (row_no, raw, reason, nik, number) "
+            f"SELECT row_no, raw, reason, nik, number FROM {CHUNK}"
+        )
+        residents, receipts, events = self.offsets
+        cursor.execute(
+            "INSERT INTO receipts_resident (id, nik, full_name, birth_date, sex, "
+            "kelurahan_id, address, phone, email, created_at, updated_at) "
+            "SELECT %s + row_no, nik, full_name, birth_date, sex, kelurahan_id, address, "
+            f"phone, email, %s, %s FROM {CHUNK} WHERE reason IS NULL",
+            [residents, self.now, self.now],
+        )
+        # Collected at the kecamatan of the row's kelurahan: the resident's domicile.
+        cursor.execute(
+            "INSERT INTO receipts_receipt (id, number, resident_id, recorded_at, "
+            "recorded_place, collection_kecamatan_id, status, status_changed_at, "
+            "collected_at, created_at) SELECT %s + row_no, number, %s + row_no, "
+            "recorded_at, recorded_place, kecamatan_id, %s, recorded_at, NULL, %s "
+            f"FROM {CHUNK} WHERE reason IS NULL",
+            [receipts, residents, Status.RECORDED.value, self.now],
+        )
+        cursor.execute(
+            f"{_INSERT_EVENTS.replace('(receipt_id', '(id, receipt_id')}"
+            "SELECT %s + row_no, %s + row_no, '', %s, recorded_at, %s, %s "
+            f"FROM {CHUNK} WHERE reason IS NULL",
+            [events, receipts, Status.RECORDED.value, self.actor_id, EVENT_NOTE],
+        )
 
     def _empty(self) -> bool:
         self.cursor.execute(
@@ -849,56 +901,27 @@ class _BulkLoad:
             cursor.execute(f"DROP INDEX {name}")
         self.indexes = [definition for _name, definition in dropped]
 
-    def insert(self, *, now, actor_id, timings: dict[str, float]) -> dict:
-        """Residents, receipts and first events straight from the staging table.
-
-        The SQL checks left at most one valid row per NIK and per receipt number, and each
-        valid row makes one resident, one receipt and one event. Their ids are taken from the
-        row number (a block of each table's sequence, which no one else can draw from while
-        the tables are locked), so a receipt finds its resident, and an event its receipt,
-        without a join.
-        """
+    def complete(self, timings: dict[str, float]) -> dict:
+        """After the SQL checks: delete the rows they rejected, claim the ids, build the
+        indexes and constraints. The checks left one valid row per NIK and per receipt
+        number; each made one resident, one receipt and one event."""
         cursor = self.cursor
-        with _phase(timings, "sql_bulk_ids"):
-            cursor.execute(f"SELECT COALESCE(MAX(row_no), 0) FROM {STAGING} WHERE reason IS NULL")
-            last_row = cursor.fetchone()[0]
-            offsets = []
-            for table in self.tables:
-                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                sequence = cursor.fetchone()[0]
-                cursor.execute("SELECT nextval(%s)", [sequence])
-                first = cursor.fetchone()[0]
-                # Row numbers start at 2 (the header is row 1): row 2 gets ``first``.
+        with _phase(timings, "sql_bulk_delete_rejected"):
+            for table, offset in reversed(list(zip(self.tables, self.offsets, strict=True))):
+                # (ARRAY(...) is computed once: then one primary-key probe per rejected row.)
                 cursor.execute(
-                    "SELECT setval(%s, %s)", [sequence, max(first, first + last_row - 2)]
+                    f"DELETE FROM {table} WHERE id = ANY(ARRAY("
+                    f"SELECT %s + row_no FROM {STAGING} WHERE reason IS NOT NULL))",
+                    [offset],
                 )
-                offsets.append(first - 2)
-        residents, receipts, events = offsets
-        with _phase(timings, "sql_residents_insert"):
             cursor.execute(
-                "INSERT INTO receipts_resident (id, nik, full_name, birth_date, sex, "
-                "kelurahan_id, address, phone, email, created_at, updated_at) "
-                "SELECT %s + row_no, nik, full_name, birth_date, sex, kelurahan_id, address, "
-                f"phone, email, %s, %s FROM {STAGING} WHERE reason IS NULL",
-                [residents, now, now],
+                f"SELECT COUNT(*), COALESCE(MAX(row_no), 0) FROM {STAGING} WHERE reason IS NULL"
             )
-            inserted = cursor.rowcount
-        with _phase(timings, "sql_receipts_events_insert"):
-            # Collected at the kecamatan of the row's kelurahan: the resident's domicile.
-            cursor.execute(
-                "INSERT INTO receipts_receipt (id, number, resident_id, recorded_at, "
-                "recorded_place, collection_kecamatan_id, status, status_changed_at, "
-                "collected_at, created_at) SELECT %s + row_no, number, %s + row_no, "
-                "recorded_at, recorded_place, kecamatan_id, %s, recorded_at, NULL, %s "
-                f"FROM {STAGING} WHERE reason IS NULL",
-                [receipts, residents, Status.RECORDED.value, now],
-            )
-            cursor.execute(
-                f"{_INSERT_EVENTS.replace('(receipt_id', '(id, receipt_id')}"
-                "SELECT %s + row_no, %s + row_no, '', %s, recorded_at, %s, %s "
-                f"FROM {STAGING} WHERE reason IS NULL",
-                [events, receipts, Status.RECORDED.value, actor_id, EVENT_NOTE],
-            )
+            inserted, last_row = cursor.fetchone()
+            for sequence, offset in zip(self.sequences, self.offsets, strict=True):
+                cursor.execute(
+                    "SELECT setval(%s, %s)", [sequence, max(offset + 2, offset + last_row)]
+                )
         with _phase(timings, "sql_bulk_indexes"):
             self.finish()
         return {
@@ -920,7 +943,7 @@ class _BulkLoad:
 def _apply(cursor, *, now, actor_id, timings: dict[str, float], bulk: _BulkLoad | None) -> dict:
     """Write the valid rows: residents, contact data, new receipts and their first event."""
     if bulk:
-        return bulk.insert(now=now, actor_id=actor_id, timings=timings)
+        return bulk.complete(timings)
     counts = {}
     # The resident's data as the file gives it last (a newer row overrides an older one).
     with _phase(timings, "sql_latest"):
@@ -1102,8 +1125,8 @@ class _BackgroundLoader:
     uses the connection until ``close``/``stop`` returns.
     """
 
-    def __init__(self, stage: "_Stage"):
-        self.stage = stage
+    def __init__(self, load: Callable):
+        self.load = load
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         # Started with the first chunk, once the workers are forked (no thread to fork with).
@@ -1113,7 +1136,7 @@ class _BackgroundLoader:
         while (payload := self.queue.get()) is not None:
             if self.error is None:  # after an error, only drain: put() must never block
                 try:
-                    self.stage.load(payload)
+                    self.load(payload)
                 except BaseException as error:  # noqa: BLE001 (re-raised by put/close)
                     self.error = error
 
@@ -1138,12 +1161,12 @@ class _BackgroundLoader:
 
 
 @contextlib.contextmanager
-def _loader(stage: "_Stage", *, background: bool):
-    """``load(payload)`` for the import loop: in a thread on PostgreSQL with workers."""
-    if not (background and stage.postgres):
-        yield stage.load
+def _loader(load: Callable, *, background: bool):
+    """``load(payload)`` for the import loop: in a thread when ``background``."""
+    if not background:
+        yield load
         return
-    loader = _BackgroundLoader(stage)
+    loader = _BackgroundLoader(load)
     try:
         yield loader.put
     except BaseException:
@@ -1230,6 +1253,13 @@ def import_receipts(
                     _tune_transaction(cursor)
                 stage = _Stage(cursor, validator.tz)
                 stage.create()
+                now = timezone.now()
+                bulk = None
+                if bulk_load:
+                    with _phase(result.timings, "sql_bulk_drop"):
+                        bulk = _BulkLoad.begin(
+                            cursor, stage, now=now, actor_id=getattr(actor, "pk", None)
+                        )
                 stager = _ChunkStager(positions, validator, stage)
                 # The loop allocates millions of short-lived objects and no reference cycles:
                 # without the cyclic collector it runs faster; freezing what exists now also
@@ -1243,7 +1273,10 @@ def import_receipts(
                         contextlib.closing(
                             _staged_chunks(_chunks(rows, chunk_rows or CHUNK_ROWS), stager, workers)
                         ) as staged_chunks,
-                        _loader(stage, background=workers > 1) as load,
+                        _loader(
+                            bulk.load if bulk else stage.load,
+                            background=workers > 1 and stage.postgres,
+                        ) as load,
                     ):
                         for count, payload in staged_chunks:
                             load(payload)
@@ -1255,14 +1288,10 @@ def import_receipts(
                     if gc_enabled:
                         gc.enable()
                 stage.loaded()
-                bulk = None
-                if bulk_load:
-                    with _phase(result.timings, "sql_bulk_drop"):
-                        bulk = _BulkLoad.begin(cursor)
                 _decide(cursor, result.timings, bulk)
                 counts = _apply(
                     cursor,
-                    now=timezone.now(),
+                    now=now,
                     actor_id=getattr(actor, "pk", None),
                     timings=result.timings,
                     bulk=bulk,

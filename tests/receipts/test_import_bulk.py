@@ -11,22 +11,37 @@ from django.db import IntegrityError, connection, connections, transaction
 from receipts import importer
 from receipts.models import Receipt, ReceiptEvent, Resident
 from tests.conftest import requires_postgres
-from tests.factories import ReceiptFactory, ResidentFactory
-from tests.receipts.test_import import (  # noqa: F401 (fixtures)
+from tests.factories import (
+    KecamatanFactory,
+    KelurahanFactory,
+    ReceiptFactory,
+    ResidentFactory,
+)
+from tests.receipts.test_import import (
     BUDI_NIK,
     SITI_NIK,
     _mixed_rows,
-    _reset_factory_sequences,
     budi,
     counts,
     csv_text,
-    places,
     run,
     siti,
 )
 
 pytestmark = requires_postgres
 TABLES = ["receipts_resident", "receipts_receipt", "receipts_receiptevent"]
+
+
+@pytest.fixture(autouse=True)
+def _reset_factory_sequences():
+    yield  # (see tests/receipts/test_import.py)
+    KecamatanFactory.reset_sequence()
+    KelurahanFactory.reset_sequence()
+
+
+@pytest.fixture
+def places(sepinggan, prapatan):
+    return sepinggan, prapatan
 
 
 def schema():
@@ -95,7 +110,7 @@ def test_bulk_load_gives_what_the_ordinary_path_gives(places):
     written = content()
     wipe()
     with mock.patch.object(
-        importer._BulkLoad, "insert", autospec=True, side_effect=importer._BulkLoad.insert
+        importer._BulkLoad, "complete", autospec=True, side_effect=importer._BulkLoad.complete
     ) as bulk_insert:
         bulk = run(text)
     assert bulk_insert.call_count == 1  # the bulk path did run

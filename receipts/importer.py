@@ -11,7 +11,9 @@ The format is documented in ``docs/import-format.md``. How it works:
    resident, a second open receipt, duplicates within the file) is decided by set-based SQL
    on the staging table — a few statements whatever the number of rows, never a query per row.
 3. The valid rows are applied with set-based SQL: new residents, contact data of existing
-   residents, new receipts (status ``recorded``) and their first status event.
+   residents, new receipts (status ``recorded``) and their first status event. A first import
+   into empty tables (PostgreSQL) inserts each chunk's rows as it comes and builds the indexes
+   and foreign keys once at the end instead (_BulkLoad).
 
 All of it runs in ONE transaction: a crash or a killed process leaves the database as it was
 before the file. The import never writes ``Receipt.status`` of an existing receipt and never
@@ -773,14 +775,18 @@ BULK_LOCK_TIMEOUT = "5s"
 class _BulkLoad:
     """Builds the target tables' indexes and foreign keys once after the rows, not row by row.
 
-    Maintaining 16 indexes and checking 4 foreign keys per row is most of the cost of inserting
-    a million residents, receipts and events; building each index once over the finished table
-    and validating each foreign key with one join is several times faster. Only while all three
-    tables are empty (the first import): the tables are then locked ACCESS EXCLUSIVE until the
-    commit, so no one reads a table without its indexes, and a receipt or resident someone
-    else adds meanwhile waits. The definitions are read from the catalogue and recreated
-    exactly, with the same names; the primary keys and CHECK constraints stay in place. All of
-    it is DDL inside the import's transaction: a crash or a rejected file rolls it back too.
+    Maintaining a dozen indexes and checking four foreign keys per row was most of the cost of
+    inserting a million residents, receipts and events; building each index once over the
+    finished table and validating each foreign key with one join is several times faster (the
+    manual's "Populating a Database"). Only while all three tables are empty (the first
+    import): they are then locked ACCESS EXCLUSIVE until the commit, so no one reads a table
+    without its indexes, and a receipt or resident someone else adds meanwhile waits. The
+    definitions are read from the catalogue and recreated with the same names; the primary
+    keys, CHECK constraints and the foreign key to auth_user (dropping it would lock the user
+    table, and every staff page with it) stay in place. Each chunk's valid rows go into the
+    three tables as soon as it is copied (``load``), while the next chunks are validated; the
+    rows the SQL checks reject afterwards are deleted again (``complete``). All of it is DDL
+    and DML inside the import's transaction: a crash or an error rolls it back too.
     """
 
     def __init__(self, cursor):

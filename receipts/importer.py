@@ -264,11 +264,6 @@ def parse_local_datetime(raw: str) -> str:
     )
 
 
-def parse_datetime(raw: str, tz) -> datetime.datetime:
-    """parse_local_datetime as an aware datetime in ``tz``."""
-    return datetime.datetime.fromisoformat(parse_local_datetime(raw)).replace(tzinfo=tz)
-
-
 class KelurahanIndex:
     """The (few dozen) kelurahan by official code and by name, loaded once per import."""
 

@@ -801,14 +801,16 @@ class _BulkLoad:
         bulk.stage, bulk.now, bulk.actor_id = stage, now, actor_id
         if not bulk._empty():
             return None
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        lock_timeout = cursor.fetchone()[0]
         try:
             with transaction.atomic(savepoint=True):
-                cursor.execute(f"SET LOCAL lock_timeout TO '{BULK_LOCK_TIMEOUT}'")
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [BULK_LOCK_TIMEOUT])
                 cursor.execute(f"LOCK TABLE {', '.join(bulk.tables)} IN ACCESS EXCLUSIVE MODE")
         except OperationalError:
             return None  # a long reader or writer holds a table: take the ordinary path
         finally:
-            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         if not bulk._empty():  # a row came in between the first look and the lock
             return None
         # PostgreSQL refuses DDL on a table with foreign-key checks still queued (by an earlier

@@ -168,6 +168,15 @@ def test_failure_while_the_indexes_are_dropped_restores_them(places):
     assert counts() == (0, 0, 0)
 
 
+def test_the_bulk_load_leaves_the_lock_timeout_of_the_session_alone(places):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout TO '7s'")
+        result, _rejects = run(csv_text(siti()))
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "7s"
+    assert "sql_bulk_indexes" in result.timings
+
+
 def test_tables_with_rows_take_the_ordinary_path(places, sepinggan):
     ReceiptFactory(resident=ResidentFactory(nik=BUDI_NIK, kelurahan=sepinggan))
     result, _rejects = run(csv_text(siti()))

@@ -552,6 +552,15 @@ def _raw_cells(raw: str) -> list[str]:
     return raw.split(_UNIT)
 
 
+def _set_local(cursor, name: str, value: str) -> str:
+    """Set a PostgreSQL setting for the rest of the transaction; return the value it had (to
+    give the transaction its own back, where ``SET LOCAL … TO DEFAULT`` would not)."""
+    cursor.execute("SELECT current_setting(%s)", [name])
+    previous = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    return previous
+
+
 class _Stage:
     """The TEMP staging table of one import, with a loader for each database."""
 
@@ -578,14 +587,12 @@ class _Stage:
         if self.postgres:
             # The recording times travel as local time: PostgreSQL converts them in C, which
             # is cheaper than an aware datetime and its isoformat() per row in Python.
-            self.cursor.execute("SELECT current_setting('TimeZone')")
-            self.session_time_zone = self.cursor.fetchone()[0]
-            self.cursor.execute("SELECT set_config('TimeZone', %s, true)", [str(self.tz)])
+            self.session_time_zone = _set_local(self.cursor, "TimeZone", str(self.tz))
 
     def loaded(self):
         """After the last chunk: the session's time zone again, for the rest of the work."""
         if self.postgres:
-            self.cursor.execute("SELECT set_config('TimeZone', %s, true)", [self.session_time_zone])
+            _set_local(self.cursor, "TimeZone", self.session_time_zone)
 
     def render(self, rows: list):
         """The chunk as ``load`` takes it: COPY text (made in the worker), or the rows."""
@@ -801,16 +808,14 @@ class _BulkLoad:
         bulk.stage, bulk.now, bulk.actor_id = stage, now, actor_id
         if not bulk._empty():
             return None
-        cursor.execute("SELECT current_setting('lock_timeout')")
-        lock_timeout = cursor.fetchone()[0]
+        lock_timeout = _set_local(cursor, "lock_timeout", BULK_LOCK_TIMEOUT)
         try:
             with transaction.atomic(savepoint=True):
-                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [BULK_LOCK_TIMEOUT])
                 cursor.execute(f"LOCK TABLE {', '.join(bulk.tables)} IN ACCESS EXCLUSIVE MODE")
         except OperationalError:
             return None  # a long reader or writer holds a table: take the ordinary path
         finally:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+            _set_local(cursor, "lock_timeout", lock_timeout)
         if not bulk._empty():  # a row came in between the first look and the lock
             return None
         # PostgreSQL refuses DDL on a table with foreign-key checks still queued (by an earlier

@@ -24,6 +24,7 @@ from distribution.models import (
     PickupSchedule,
     PrintRun,
 )
+from distribution.printing_stats import printing_plan_lock, printing_stats_refresh
 from distribution.selectors import blank_batches_with_stock, blank_stock, print_queue
 from receipts import lookup_cache
 from receipts.models import Kecamatan, Kelurahan, Status
@@ -95,6 +96,9 @@ def dispatch_receive(
         locked.note = note[:500]
     locked.save(update_fields=["state", "received_at", "received_by", "note"])
     dispatch.state, dispatch.received_at = locked.state, locked.received_at
+    # The kecamatan's printed-to-ready time, shown to every waiting receipt, has a new sample.
+    printing_stats_refresh()
+    lookup_cache.invalidate()
     return len(arrived_items), len(missing_items)
 
 
@@ -282,6 +286,7 @@ def print_run_create(
         at=now,
     )
     # Every waiting receipt moved up the queue and the blank stock fell.
+    printing_stats_refresh()
     lookup_cache.invalidate()
     return run
 
@@ -362,7 +367,8 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     run.printed_at = now
     run.save(update_fields=["state", "printed_at"])
     print_run.state, print_run.printed_at = run.state, run.printed_at
-    lookup_cache.invalidate()  # the printing rate behind the waiting-time estimate
+    printing_stats_refresh()  # the printing rate behind the waiting-time estimate
+    lookup_cache.invalidate()
     return len(receipt_ids)
 
 
@@ -388,6 +394,8 @@ def card_mark_spoiled(*, card: Card, actor, note: str = "") -> Card:
             % {"serial": locked.serial}
         )
     now = timezone.now()
+    # receipt_transition below takes the version row; the plan row must be locked before it.
+    printing_plan_lock()
     receipt_transition(
         receipt=locked.receipt,
         to=Status.RECORDED,
@@ -403,8 +411,9 @@ def card_mark_spoiled(*, card: Card, actor, note: str = "") -> Card:
         used=F("used") - 1, spoiled=F("spoiled") + 1
     )
     card.outcome, card.spoiled_at = locked.outcome, locked.spoiled_at
-    # The version was bumped by receipt_transition above (the receipt rejoined the queue); the
-    # stock change commits with it, so no second bump is needed.
+    # A queued card leaves its run, a printed one the printing rate. The version was bumped by
+    # receipt_transition above (the receipt rejoined the queue) and this commits with it.
+    printing_stats_refresh()
     return locked
 
 

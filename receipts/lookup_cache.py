@@ -97,11 +97,13 @@ def connect_signals():
     """
     from django.db.models.signals import post_delete, post_save
 
-    from distribution.models import BlankBatch, PickupSchedule
+    from distribution.models import PickupSchedule
     from receipts.models import Kecamatan, Kelurahan, Resident
 
     # Resident: the masked name and the kelurahan (hence office and pickup days) on the page.
-    for model in (Kecamatan, Kelurahan, Resident, PickupSchedule, BlankBatch):
+    # Blank batches, holidays and the printing capacity: distribution.printing_stats, which
+    # refreshes the estimate's figures first and then calls invalidate() (its lock order).
+    for model in (Kecamatan, Kelurahan, Resident, PickupSchedule):
         uid = f"lookup_cache:{model._meta.label}"
         post_save.connect(_reference_data_changed, sender=model, dispatch_uid=uid + ":save")
         post_delete.connect(_reference_data_changed, sender=model, dispatch_uid=uid + ":delete")

@@ -51,6 +51,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disdukcapil.spreadsheet import SafeWriter
 from receipts import lookup_cache
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
 from receipts.numbers import (
@@ -1336,9 +1337,9 @@ def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def write_rejects_csv(rejects: Iterable[Reject], header: list[str], out, *, delimiter=";"):
+def write_rejects_csv(rejects: Iterable[Reject], header: list[str], out):
     """Write the rejects report: row number, reason, then the row's original cells."""
-    writer = csv.writer(out, delimiter=delimiter)
+    writer = SafeWriter(out, dialect="staff")
     writer.writerow([_("baris"), _("alasan"), *header])
     for row_no, reason, cells in rejects:
         writer.writerow([row_no, reason, *cells])

@@ -103,7 +103,7 @@ def demo(transactional_db):
         name="Balikpapan Selatan",
         slug="selatan",
         address="Jl. Marsma R. Iswahyudi No. 1 (contoh)",
-        counter_hours="Senin–Jumat 08.00–15.00 WITA",
+        counter_hours="1-5 08:00-15:00",
         phone="(0542) 000000",
         contact_is_placeholder=True,
     )

@@ -233,6 +233,12 @@ class PickupSchedule(models.Model):
     end_time = models.TimeField(_("jam selesai"))
     place = models.CharField(_("tempat"), max_length=255, blank=True)
     note = models.CharField(_("catatan"), max_length=255, blank=True)
+    note_en = models.CharField(
+        _("catatan (bahasa Inggris)"),
+        max_length=255,
+        blank=True,
+        help_text=_("Ditampilkan di halaman berbahasa Inggris; kosong berarti catatan di atas."),
+    )
 
     class Meta:
         verbose_name = _("jadwal pengambilan")

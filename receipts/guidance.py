@@ -136,6 +136,9 @@ GUIDANCE: dict[str, Guidance] = {
     ),
 }
 
+# The timeline entry of a misprint: the step back to `recorded` said for what it is.
+MISPRINT_LABEL = _("Salah cetak — dicetak ulang, urutan Anda tetap")
+
 # A card sent back to the queue after a misprint: queued -> recorded or printed -> recorded.
 _MISPRINT_FROM = frozenset({Status.QUEUED, Status.PRINTED})
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from receipts.importer import (
+from receipts.importing import (
     ImportFormatError,
     default_workers,
     import_receipts,

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 
+from disdukcapil.spreadsheet import SafeWriter
+
 # Canonical column -> accepted header spellings (compared without case, spaces, "_", "-", ".").
 COLUMNS: dict[str, tuple[str, ...]] = {
     "nik": ("nik",),
@@ -130,9 +132,9 @@ def map_header(header: list[str]) -> dict[str, int]:
     return positions
 
 
-def write_rejects_csv(rejects: Iterable[Reject], header: list[str], out, *, delimiter=";"):
+def write_rejects_csv(rejects: Iterable[Reject], header: list[str], out):
     """Write the rejects report: row number, reason, then the row's original cells."""
-    writer = csv.writer(out, delimiter=delimiter)
+    writer = SafeWriter(out, dialect="staff")
     writer.writerow([_("baris"), _("alasan"), *header])
     for row_no, reason, cells in rejects:
         writer.writerow([row_no, reason, *cells])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from distribution.models import BlankBatch, Card, PrintRun
 from distribution.selectors import blank_batches_with_stock, blank_stock, print_queue
-from distribution.services._common import DistributionError, _bulk_batch_size, _transition_all
+from distribution.services._common import DistributionError, _transition_all
 from receipts import lookup_cache
 from receipts.models import Kecamatan, Status
 from receipts.services import receipt_transition
@@ -179,8 +179,8 @@ def _cards_insert(*, run: PrintRun, rows: list[tuple[str, int, int, int]]) -> No
                     position=position,
                 )
                 for serial, receipt_id, batch_id, position in rows
-            ],
-            batch_size=_bulk_batch_size(),
+            ]
+            # No batch_size: Django splits by SQLite's variable limit itself.
         )
         return
     # PostgreSQL: the columns travel as four arrays and unnest() turns them into rows. For a

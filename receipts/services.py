@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disdukcapil.errors import ApplicationError
 from receipts import lookup_cache
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
 
@@ -37,12 +38,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class TransitionError(Exception):
+class TransitionError(ApplicationError):
     """A status change that the transition table, or the receipt's current state, refuses."""
 
-    def __init__(self, message: str, *, receipt=None):
-        super().__init__(message)
-        self.message = message
+    default_code = "transition_refused"
+
+    def __init__(self, message: str, code: str | None = None, *, receipt=None):
+        super().__init__(message, code)
         self.receipt = receipt
 
 

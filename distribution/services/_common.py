@@ -2,15 +2,14 @@
 
 from django.utils.translation import gettext as _
 
+from disdukcapil.errors import ApplicationError
 from receipts.services import receipts_transition_bulk
 
 
-class DistributionError(Exception):
-    """A request the office's rules refuse; ``message`` is shown to the user as is."""
+class DistributionError(ApplicationError):
+    """A stock, printing, dispatch or schedule request the office's rules refuse."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    default_code = "distribution_refused"
 
 
 def _transition_all(*, receipt_ids, from_status, to, actor, note, at) -> None:
@@ -20,5 +19,6 @@ def _transition_all(*, receipt_ids, from_status, to, actor, note, at) -> None:
     )
     if moved != len(receipt_ids):
         raise DistributionError(
-            _("Status sebagian resi berubah sementara itu; tidak ada yang disimpan. Coba lagi.")
+            _("Status sebagian resi berubah sementara itu; tidak ada yang disimpan. Coba lagi."),
+            "receipts_changed_meanwhile",
         )

@@ -47,7 +47,9 @@ def dispatch_create(
         .values_list("pk", "receipt_id", "receipt__collection_kecamatan_id")
     )
     if not rows:
-        raise DistributionError(_("Tidak ada kartu tercetak yang belum dikirim."))
+        raise DistributionError(
+            _("Tidak ada kartu tercetak yang belum dikirim."), "nothing_to_dispatch"
+        )
     now = timezone.now()
     by_kecamatan: dict[int, list[tuple[int, int]]] = {}
     for card_id, receipt_id, kecamatan_id in rows:
@@ -97,7 +99,8 @@ def dispatch_receive(
     if locked.state != Dispatch.State.SENT:
         raise DistributionError(
             _("Kiriman ini sudah dikonfirmasi sampai pada %(at)s.")
-            % {"at": timezone.localtime(locked.received_at).strftime("%d-%m-%Y %H:%M")}
+            % {"at": timezone.localtime(locked.received_at).strftime("%d-%m-%Y %H:%M")},
+            "dispatch_already_received",
         )
     items = list(locked.items.select_related("card").order_by("pk"))
     missing = {int(pk) for pk in missing_card_ids}

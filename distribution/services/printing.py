@@ -220,7 +220,9 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     # The run row lock serialises this with spoiling a card and dispatching the same run.
     run = _lock_run(print_run)
     if run.state == PrintRun.State.PRINTED:
-        raise DistributionError(_("Proses cetak ini sudah ditandai tercetak."))
+        raise DistributionError(
+            _("Proses cetak ini sudah ditandai tercetak."), "print_run_already_printed"
+        )
     now = timezone.now()
     queued = run.cards.filter(outcome=Card.Outcome.QUEUED)
     receipt_ids = list(queued.order_by("position").values_list("receipt_id", flat=True))
@@ -255,7 +257,8 @@ def card_mark_spoiled(*, card: Card, actor, note: str = "") -> Card:
     locked = Card.objects.select_for_update().select_related("receipt").get(pk=card.pk)
     if locked.outcome == Card.Outcome.SPOILED:
         raise DistributionError(
-            _("Kartu %(serial)s sudah dinyatakan rusak.") % {"serial": locked.serial}
+            _("Kartu %(serial)s sudah dinyatakan rusak.") % {"serial": locked.serial},
+            "card_already_spoiled",
         )
     if locked.dispatch_items.exists():
         raise DistributionError(

@@ -219,8 +219,12 @@ def receipt_stamp(*, number: str) -> Stamp | None:
     )
 
 
-def receipt_lookup(*, number: str) -> ReceiptLookup | None:
-    """Return the public facts of the receipt with the normalised ``number``, or None."""
+def receipt_lookup(*, number: str, with_estimate: bool = True) -> ReceiptLookup | None:
+    """Return the public facts of the receipt with the normalised ``number``, or None.
+
+    ``with_estimate=False`` (the API, which has no field for it) skips the two queries of a
+    waiting receipt's estimate.
+    """
     receipt = (
         Receipt.objects.select_related("resident__kelurahan", "collection_kecamatan")
         .annotate(head_office=_head_office_json())
@@ -249,7 +253,7 @@ def receipt_lookup(*, number: str) -> ReceiptLookup | None:
         result.schedules = upcoming_schedules(
             kecamatan_id=receipt.collection_kecamatan_id, kelurahan_id=resident.kelurahan_id
         )
-    if receipt.status == Status.RECORDED:
+    if receipt.status == Status.RECORDED and with_estimate:
         result.estimate = wait_estimate(receipt=receipt)
     return result
 

@@ -61,7 +61,9 @@ def home(request):
     return render(request, "receipts/home.html", {"form": LookupForm(), "hint": FORMAT_HINT})
 
 
-def _result_body(kind: str, number: str, render_result) -> tuple[str | None, object]:
+def _result_body(
+    kind: str, number: str, render_result, *, with_estimate: bool = True
+) -> tuple[str | None, object]:
     """The rendered result for the normalised ``number`` (None when unknown), and the head
     office for the not-found page.
 
@@ -73,7 +75,7 @@ def _result_body(kind: str, number: str, render_result) -> tuple[str | None, obj
     if stamp is not None and stamp.row is None:
         return None, stamp.head_office
     if stamp is None:  # no cache (or no version row to validate a kept body with)
-        result = selectors.receipt_lookup(number=number)
+        result = selectors.receipt_lookup(number=number, with_estimate=with_estimate)
         if result is None:
             return None, NOT_LOADED
         return render_result(result), None
@@ -81,7 +83,7 @@ def _result_body(kind: str, number: str, render_result) -> tuple[str | None, obj
     body = lookup_cache.get(kind, language, number, current)
     if body is not None:
         return body, None
-    result = selectors.receipt_lookup(number=number)
+    result = selectors.receipt_lookup(number=number, with_estimate=with_estimate)
     if result is None:  # deleted in between
         return None, stamp.head_office
     body = render_result(result)
@@ -184,7 +186,7 @@ def api_receipt(request, number):
             ),
         }
         return _no_store(JsonResponse(body, status=400))
-    body, _office = _result_body("api", normalised, _api_body)
+    body, _office = _result_body("api", normalised, _api_body, with_estimate=False)
     if body is None:
         body = {
             "error": "not_found",

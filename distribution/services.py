@@ -25,7 +25,7 @@ from distribution.models import (
     PrintRun,
 )
 from distribution.selectors import blank_batches_with_stock, blank_stock, print_queue
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import Kecamatan, Kelurahan, Status
 from receipts.services import (
     receipt_transition,
@@ -282,7 +282,7 @@ def print_run_create(
         at=now,
     )
     # Every waiting receipt moved up the queue and the blank stock fell.
-    lookup_cache.invalidate()
+    public_version.bump()
     return run
 
 
@@ -362,7 +362,7 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     run.printed_at = now
     run.save(update_fields=["state", "printed_at"])
     print_run.state, print_run.printed_at = run.state, run.printed_at
-    lookup_cache.invalidate()  # the printing rate behind the waiting-time estimate
+    public_version.bump()  # the printing rate behind the waiting-time estimate
     return len(receipt_ids)
 
 
@@ -563,5 +563,5 @@ def pickup_schedule_publish(
         if schedule.pk is not None:
             audit_log_create(sender=PickupSchedule, instance=schedule, created=True)
     logger.info("%s pickup days published for %s by %s", len(schedules), kecamatan, actor)
-    lookup_cache.invalidate()  # bulk_create sends no post_save either
+    public_version.bump()  # bulk_create sends no post_save either
     return schedules

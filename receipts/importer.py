@@ -51,7 +51,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
 from receipts.numbers import (
     MAX_RAW_RECEIPT_INPUT,
@@ -1317,7 +1317,7 @@ def import_receipts(
                 transaction.set_rollback(True)
             else:
                 # Older receipts may have joined the print queue ahead of waiting ones.
-                lookup_cache.invalidate()
+                public_version.bump()
             started = time.monotonic()
         result.timings["commit"] = time.monotonic() - started
     finally:

@@ -6,8 +6,8 @@ from unittest import mock
 
 import pytest
 
+from demo.identities import make_nik
 from receipts import importer
-from receipts.demo import make_nik
 from receipts.importer import ImportFormatError, import_receipts
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
 from tests.conftest import requires_postgres

@@ -4,7 +4,6 @@ Every view is wrapped in ``counter_view`` (login, Officer row, no caching) and r
 through the ``distribution.access`` scopes, so a clerk never sees another kecamatan's cards.
 """
 
-import csv
 import datetime
 import re
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from disdukcapil.spreadsheet import SafeWriter
 from distribution.access import (
     counter_view,
     dispatches_for,
@@ -26,15 +26,16 @@ from distribution.access import (
     receipts_for,
 )
 from distribution.forms_counter import ArrivalForm, HandOverForm, SearchForm, UndoForm
-from distribution.handovers import (
+from distribution.models import Card, Dispatch
+from distribution.selectors import active_handover
+from distribution.services import (
+    DistributionError,
     HandOverError,
-    active_handover,
     describe_handover,
+    dispatch_receive,
     handover_record,
     handover_undo,
 )
-from distribution.models import Card, Dispatch
-from distribution.services import DistributionError, dispatch_receive
 from receipts.models import ReceiptEvent, Status
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 from receipts.services import TransitionError
@@ -295,19 +296,13 @@ def today(request):
     )
 
 
-def _csv_cell(value) -> str:
-    # A cell starting with = + - @ would be run as a formula by spreadsheet programs.
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @counter_view
 def today_csv(request):
     day = timezone.localdate()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"serah-terima-{request.officer.kecamatan.slug}-{day.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response, dialect="plain")
     writer.writerow(
         [_("Waktu"), _("Nomor resi"), _("Nama"), _("Diambil oleh"), _("Petugas"), _("Keterangan")]
     )
@@ -324,15 +319,12 @@ def today_csv(request):
             }
         writer.writerow(
             [
-                _csv_cell(value)
-                for value in (
-                    timezone.localtime(handover.handed_at).strftime("%H:%M"),
-                    handover.receipt.number,
-                    handover.receipt.resident.full_name,
-                    collector,
-                    handover.clerk.get_username(),
-                    remark,
-                )
+                timezone.localtime(handover.handed_at).strftime("%H:%M"),
+                handover.receipt.number,
+                handover.receipt.resident.full_name,
+                collector,
+                handover.clerk.get_username(),
+                remark,
             ]
         )
     return response

@@ -87,7 +87,8 @@ def pickup_schedule_publish(
         if entry.kelurahan is not None and (entry.kelurahan.pk, entry.date) in published:
             raise DistributionError(
                 _("Jadwal untuk %(kelurahan)s pada %(date)s sudah ada.")
-                % {"kelurahan": entry.kelurahan, "date": entry.date.strftime("%d-%m-%Y")}
+                % {"kelurahan": entry.kelurahan, "date": entry.date.strftime("%d-%m-%Y")},
+                "pickup_day_taken",
             )
     schedules = PickupSchedule.objects.bulk_create(
         [

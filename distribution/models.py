@@ -410,7 +410,7 @@ class PrintingPlan(models.Model):
     The figures are recomputed from the cards, batches and dispatches in the same transaction
     as every write that changes them, so a lookup reads one small row instead of counting
     cards, and the estimate on a cached page stays exact through the version bump that
-    follows (receipts/lookup_cache.py).
+    follows (portal/lookup_cache.py).
     """
 
     SINGLETON_ID = 1

@@ -3,7 +3,7 @@
 A lookup of a waiting receipt must not count cards or sum batches (that was two queries per
 lookup, and a rate of "the last 28 days" that one tiny run could define). Instead, every write
 that changes printing or stock calls ``printing_stats_refresh()`` in its own transaction, after
-its other writes and before ``lookup_cache.invalidate()``:
+its other writes and before ``public_version.bump()``:
 
     print runs created and printed, misprints, dispatches received, blank batches and holidays
     saved or deleted, the capacity edited (signals for the admin, explicit calls elsewhere).
@@ -11,7 +11,7 @@ its other writes and before ``lookup_cache.invalidate()``:
 The refresh recomputes everything from the source rows (no running totals that could drift)
 under the row lock of ``PrintingPlan``, taken before it reads: two writers refreshing at once
 are serialised, and the second reads what the first committed. Lock order: a writer's own rows
--> the plan row -> the version row (lookup_cache.invalidate), the same for every writer.
+-> the plan row -> the version row (receipts.public_version.bump), the same for every writer.
 """
 
 import datetime
@@ -127,10 +127,10 @@ def estimate_inputs(plan: PrintingPlan | None, *, kecamatan_id: int) -> dict:
 def _changed(sender, **kwargs):
     if kwargs.get("raw"):  # loaddata: the rows may not be consistent yet
         return
-    from receipts import lookup_cache
+    from receipts import public_version
 
     printing_stats_refresh()
-    lookup_cache.invalidate()
+    public_version.bump()
 
 
 def connect_signals():

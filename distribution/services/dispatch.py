@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from distribution.models import Card, Dispatch, DispatchItem, Officer, PrintRun
 from distribution.printing_stats import printing_stats_refresh
 from distribution.services._common import DistributionError, _transition_all
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import Status
 
 
@@ -137,5 +137,5 @@ def dispatch_receive(
     dispatch.state, dispatch.received_at = locked.state, locked.received_at
     # The kecamatan's printed-to-ready time, shown to every waiting receipt, has a new sample.
     printing_stats_refresh()
-    lookup_cache.invalidate()
+    public_version.bump()
     return len(arrived_items), len(missing_items)

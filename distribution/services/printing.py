@@ -16,7 +16,7 @@ from distribution.models import BlankBatch, Card, PrintRun
 from distribution.printing_stats import printing_plan_lock, printing_stats_refresh
 from distribution.selectors import blank_batches_with_stock, blank_stock, print_queue
 from distribution.services._common import DistributionError, _transition_all
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import Kecamatan, Status
 from receipts.services import receipt_transition
 
@@ -164,7 +164,7 @@ def print_run_create(
     )
     # Every waiting receipt moved up the queue and the blank stock fell.
     printing_stats_refresh()
-    lookup_cache.invalidate()
+    public_version.bump()
     return run
 
 
@@ -242,7 +242,7 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     run.save(update_fields=["state", "printed_at"])
     print_run.state, print_run.printed_at = run.state, run.printed_at
     printing_stats_refresh()  # the printing rate behind the waiting-time estimate
-    lookup_cache.invalidate()
+    public_version.bump()
     return len(receipt_ids)
 
 

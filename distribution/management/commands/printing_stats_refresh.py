@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from distribution.printing_stats import printing_stats_refresh
-from receipts import lookup_cache
+from receipts import public_version
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             plan = printing_stats_refresh()
-            lookup_cache.invalidate()
+            public_version.bump()
         self.stdout.write(
             f"blanko tersisa {plan.blanks_left}, dialokasikan {plan.cards_allocated}, "
             f"hari cetak {len(plan.print_days)}"

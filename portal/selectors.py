@@ -20,7 +20,8 @@ from django.utils.translation import get_language
 from distribution import forecast
 from distribution.models import BlankBatch, HandOver, PickupSchedule, PrintingPlan
 from distribution.printing_stats import estimate_inputs
-from receipts import guidance, hours
+from portal import guidance
+from receipts import hours
 from receipts.models import HeadOffice, Kecamatan, PublicDataVersion, Receipt, ReceiptEvent, Status
 from receipts.numbers import initials, mask_name
 

@@ -1,6 +1,6 @@
 """Public pages: the lookup form, the result page, the JSON API and the health check.
 
-Nothing here writes. A lookup shows only what the public may know (receipts.selectors builds
+Nothing here writes. A lookup shows only what the public may know (portal.selectors builds
 it); the holder's NIK, birth date, address, phone and full name never reach a template.
 """
 
@@ -20,8 +20,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from receipts import hours, lookup_cache, selectors
-from receipts.forms import FORMAT_HINT, LookupForm
+from portal import lookup_cache, selectors
+from portal.forms import FORMAT_HINT, LookupForm
+from receipts import hours
 from receipts.models import Status
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 
@@ -58,7 +59,7 @@ def _steps(status):
 
 @require_safe
 def home(request):
-    return render(request, "receipts/home.html", {"form": LookupForm(), "hint": FORMAT_HINT})
+    return render(request, "portal/home.html", {"form": LookupForm(), "hint": FORMAT_HINT})
 
 
 def _result_body(
@@ -121,7 +122,7 @@ def lookup(request):
             "language_next": reverse("receipts:lookup") + "?" + urlencode({"nomor": number}),
             "messages": (),
         }
-        return render_to_string("receipts/result.html", context, request=request)
+        return render_to_string("portal/result.html", context, request=request)
 
     body, office = _result_body("cek", number, render_result)
     if body is None:

@@ -44,8 +44,18 @@ from distribution.models import (
     PickupSchedule,
     PrintRun,
 )
+from distribution.printing_stats import printing_stats_refresh
 from distribution.roles import CLERK_GROUP, DEMO_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
-from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
+from receipts import public_version
+from receipts.models import (
+    HeadOffice,
+    Kecamatan,
+    Kelurahan,
+    Receipt,
+    ReceiptEvent,
+    Resident,
+    Status,
+)
 
 WITA = ZoneInfo("Asia/Makassar")
 WILAYAH_CSV = Path(settings.BASE_DIR) / "receipts" / "data" / "balikpapan_wilayah.csv"
@@ -75,7 +85,19 @@ PLACEHOLDER_CONTACTS = {
     "tengah": ("Jl. Letjen Suprapto No. 21, Karang Rejo (alamat contoh)", "0542-000-0104"),
     "barat": ("Jl. Letjen Suprapto No. 2, Baru Ilir (alamat contoh)", "0542-000-0102"),
 }
-COUNTER_HOURS = "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00 WITA (jam contoh)"
+# Structured (receipts.hours): rendered "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00 WITA".
+COUNTER_HOURS = "1-4 08:00-15:00; 5 08:00-11:00"
+# The Disdukcapil office itself, invented like the kecamatan contacts and flagged as such.
+HEAD_OFFICE = {
+    "address": "Jl. Jenderal Sudirman No. 1, Balikpapan (alamat contoh)",
+    "counter_hours": "1-4 08:00-15:00; 5 08:00-11:00",
+    "phone": "0542-000-0100",
+    "whatsapp": "0812-0000-0100",
+    "email": "disdukcapil@example.go.id",
+    "note": "Ambil nomor antrean di lantai 1 (catatan contoh).",
+    "note_en": "Take a queue number on the ground floor (sample note).",
+    "contact_is_placeholder": True,
+}
 
 ID_DOCUMENT_TYPES = [
     "KTP-el lama",
@@ -319,6 +341,10 @@ class DemoSeeder:
         self._batches()
         self._receipts_and_history()
         self._schedules()
+        HeadOffice.objects.update_or_create(pk=HeadOffice.SINGLETON_ID, defaults=HEAD_OFFICE)
+        # The cards and batches above were written in bulk: compute the estimate's figures.
+        printing_stats_refresh()
+        public_version.bump()
         return self.examples
 
     # -- reference data and accounts ------------------------------------------------------

@@ -150,9 +150,9 @@ def is_misprint(from_status: str, to_status: str) -> bool:
 def situation(*, status: str, enough_blanks: bool, reprint: bool, has_schedule: bool) -> str:
     """The row of GUIDANCE for a receipt (``reprint``: its last card was misprinted)."""
     if status == Status.RECORDED:
-        if reprint:
-            return Situation.REPRINT
-        return Situation.RECORDED if enough_blanks else Situation.RECORDED_NO_BLANKS
+        if not enough_blanks:  # a reprint short of blanks waits for them like any receipt
+            return Situation.RECORDED_NO_BLANKS
+        return Situation.REPRINT if reprint else Situation.RECORDED
     if status == Status.DISPATCHED:
         return Situation.DISPATCHED_WITH_DAY if has_schedule else Situation.DISPATCHED
     if status == Status.READY:

@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 _PART = re.compile(r"^([1-7])(?:-([1-7]))? ([0-2]\d):([0-5]\d)-([0-2]\d):([0-5]\d)$")
 _DAY_NAMES = {
-    1: gettext_lazy("Senin"),
-    2: gettext_lazy("Selasa"),
-    3: gettext_lazy("Rabu"),
-    4: gettext_lazy("Kamis"),
-    5: gettext_lazy("Jumat"),
-    6: gettext_lazy("Sabtu"),
-    7: gettext_lazy("Minggu"),
+    1: pgettext_lazy("hari", "Senin"),
+    2: pgettext_lazy("hari", "Selasa"),
+    3: pgettext_lazy("hari", "Rabu"),
+    4: pgettext_lazy("hari", "Kamis"),
+    5: pgettext_lazy("hari", "Jumat"),
+    6: pgettext_lazy("hari", "Sabtu"),
+    7: pgettext_lazy("hari", "Minggu"),
 }
 HELP_TEXT = gettext_lazy(
     "Format: hari jam-jam, dipisah titik koma. Hari 1 = Senin … 7 = Minggu. "

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class ReceiptsConfig(AppConfig):
     name = "receipts"
     verbose_name = _("Resi e-KTP")
-
-    def ready(self):
-        from receipts import lookup_cache
-
-        lookup_cache.connect_signals()

@@ -1,6 +1,5 @@
 """What the distribution services share: their error, and moving many receipts at once."""
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from disdukcapil.errors import ApplicationError
@@ -23,8 +22,3 @@ def _transition_all(*, receipt_ids, from_status, to, actor, note, at) -> None:
             _("Status sebagian resi berubah sementara itu; tidak ada yang disimpan. Coba lagi."),
             "receipts_changed_meanwhile",
         )
-
-
-def _bulk_batch_size() -> int | None:
-    # PostgreSQL takes one INSERT for the whole run; SQLite needs its parameter bound.
-    return 100 if connection.features.max_query_params else None

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distribution.models import Card, Dispatch, DispatchItem, Officer, PrintRun
-from distribution.services._common import DistributionError, _bulk_batch_size, _transition_all
+from distribution.services._common import DistributionError, _transition_all
 from receipts.models import Status
 
 
@@ -64,7 +64,8 @@ def dispatch_create(
         for dispatch in dispatches
         for card_id, _receipt_id in by_kecamatan[dispatch.kecamatan_id]
     ]
-    DispatchItem.objects.bulk_create(items, batch_size=_bulk_batch_size())
+    # No batch_size: one INSERT on PostgreSQL; Django splits by SQLite's variable limit itself.
+    DispatchItem.objects.bulk_create(items)
     for dispatch in dispatches:
         _transition_all(
             receipt_ids=[

@@ -13,13 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distribution.models import BlankBatch, Card, PrintRun
-from distribution.selectors import (
-    blank_batches_with_stock,
-    blank_stock_totals,
-    print_queue,
-)
-from distribution.services._common import DistributionError, _bulk_batch_size, _transition_all
-from receipts import lookup_cache
+from distribution.selectors import blank_batches_with_stock, blank_stock_totals, print_queue
+from distribution.services._common import DistributionError, _transition_all
+from receipts import public_version
 from receipts.models import Kecamatan, Status
 from receipts.services import receipt_transition
 
@@ -166,7 +162,7 @@ def print_run_create(
         at=now,
     )
     # Every waiting receipt moved up the queue and the blank stock fell.
-    lookup_cache.invalidate()
+    public_version.bump()
     return run
 
 
@@ -183,8 +179,8 @@ def _cards_insert(*, run: PrintRun, rows: list[tuple[str, int, int, int]]) -> No
                     position=position,
                 )
                 for serial, receipt_id, batch_id, position in rows
-            ],
-            batch_size=_bulk_batch_size(),
+            ]
+            # No batch_size: Django splits by SQLite's variable limit itself.
         )
         return
     # PostgreSQL: the columns travel as four arrays and unnest() turns them into rows. For a
@@ -244,7 +240,7 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     run.save(update_fields=["state", "printed_at", "printed_by"])
     print_run.state, print_run.printed_at = run.state, run.printed_at
     print_run.printed_by = actor
-    lookup_cache.invalidate()  # the printing rate behind the waiting-time estimate
+    public_version.bump()  # the printing rate behind the waiting-time estimate
     return len(receipt_ids)
 
 

@@ -25,7 +25,7 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# A recycled worker starts with an empty lookup cache (receipts/lookup_cache.py), so recycle
+# A recycled worker starts with an empty lookup cache (portal/lookup_cache.py), so recycle
 # rarely: at 2,000 requests a busy worker restarted every few seconds under load, and at 50,000
 # every ~3 minutes at full load (bench/lookup.py saw /cek/ drop from ~830 to ~160 req/s in the
 # round where all three recycled). At 1,000,000 a worker lives about an hour at full load.

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "auditlog",
     "receipts",
     "distribution",
+    "portal",
+    "demo",
     "disdukcapil.apps.DisdukcapilConfig",
 ]
 
@@ -145,7 +147,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The lookup's rendered results (receipts/lookup_cache.py): in each worker's memory, validated
+# The lookup's rendered results (portal/lookup_cache.py): in each worker's memory, validated
 # against the database on every request, so never stale. Seconds; 0 turns the cache off.
 LOOKUP_CACHE_SECONDS = env_int("LOOKUP_CACHE_SECONDS", 600)
 # At most this many bodies per worker (about 4 KB each for the page, 1 KB for the API).

@@ -50,6 +50,36 @@ class HandOverForm(forms.Form):
     id_document_number = forms.CharField(label=_("Nomor dokumen"), max_length=40, required=False)
     note = forms.CharField(label=_("Catatan (opsional)"), max_length=500, required=False)
 
+    # The ways a resident collecting in person can be checked with one button each; the
+    # document check needs the document's fields and has its own small form.
+    SELF_CHECKS = (
+        HandOver.IdentityCheck.RECEIPT,
+        HandOver.IdentityCheck.FINGERPRINT,
+        HandOver.IdentityCheck.FACE,
+    )
+
+    def __init__(self, *args, proxy=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if proxy:
+            # The proxy screen: the browser refuses an empty required field before the round
+            # trip, and the proxy's KTP-el (the first document type) is the usual case.
+            for name in (
+                "proxy_name",
+                "proxy_relationship",
+                "proxy_authority",
+                "id_document_type",
+                "id_document_number",
+            ):
+                self.fields[name].widget.attrs["required"] = True
+            self.fields["proxy_name"].widget.attrs["autofocus"] = True
+            first_type = self.fields["id_document_type"].queryset.first()
+            if first_type is not None:
+                self.fields["id_document_type"].initial = first_type.pk
+
+    @classmethod
+    def self_check_choices(cls):
+        return [(check.value, check.label) for check in cls.SELF_CHECKS]
+
     def clean(self):
         data = super().clean()
         if data.get("collected_by") == HandOver.CollectedBy.PROXY:

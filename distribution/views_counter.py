@@ -9,7 +9,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,11 +23,12 @@ from distribution.access import (
     dispatches_for,
     handovers_for,
     is_supervisor,
+    kecamatan_holding,
     receipt_or_404,
     receipts_for,
 )
 from distribution.forms_counter import ArrivalForm, HandOverForm, SearchForm, UndoForm
-from distribution.models import Card, Dispatch
+from distribution.models import Card, Dispatch, HandOver
 from distribution.selectors import active_handover
 from distribution.services import (
     describe_handover,
@@ -36,6 +37,7 @@ from distribution.services import (
     handover_undo,
 )
 from receipts.models import ReceiptEvent, Status
+from receipts.name_search import rank_by_name
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 
 SEARCH_LIMIT = 50
@@ -70,7 +72,7 @@ def _local_day_bounds():
 @counter_view
 def home(request):
     form = SearchForm(request.GET or None)
-    query, results, searched = "", [], False
+    query, results, searched, elsewhere = "", [], False, None
     if form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"].strip()
         searched = True
@@ -86,20 +88,28 @@ def home(request):
             return redirect("loket:receipt", number=number)
         if _NIK_RE.match(compact):
             matches = scoped.filter(resident__nik=compact)
+            found = list(matches[:2])
+            if len(found) == 1:
+                # A lost receipt recovered by NIK: one card, open it.
+                return redirect("loket:receipt", number=found[0].number)
+            if not found:
+                elsewhere = kecamatan_holding(nik=compact)
         elif any(ch.isdigit() for ch in query):
             matches = scoped.none()
+            if number:
+                elsewhere = kecamatan_holding(number=number)
         else:
-            words = query.split()
-            matches = scoped
-            for word in words:
-                # Prefix match on each word of the name, case-insensitive.
-                matches = matches.filter(
-                    Q(resident__full_name__istartswith=word)
-                    | Q(resident__full_name__icontains=" " + word)
-                )
+            matches = rank_by_name(scoped, query, name_path="resident__full_name").order_by(
+                "-name_rank", "resident__full_name", "-recorded_at"
+            )
         results = list(
-            matches.select_related("resident__kelurahan").order_by(
-                "resident__full_name", "-recorded_at"
+            matches.select_related("resident__kelurahan").only(
+                "number",
+                "status",
+                "recorded_at",
+                "resident__full_name",
+                "resident__birth_date",
+                "resident__kelurahan__name",
             )[: SEARCH_LIMIT + 1]
         )
     return render(
@@ -108,7 +118,9 @@ def home(request):
         {
             "form": form,
             "query": query,
+            "search_autofocus": True,
             "searched": searched,
+            "elsewhere": elsewhere,
             "results": results[:SEARCH_LIMIT],
             "truncated": len(results) > SEARCH_LIMIT,
             "limit": SEARCH_LIMIT,
@@ -116,7 +128,7 @@ def home(request):
     )
 
 
-def _card_page(request, receipt, form, *, error="", status=200):
+def _card_page(request, receipt, form, *, error="", status=200, proxy_mode=False):
     handover = active_handover(receipt)
     card = Card.objects.filter(receipt=receipt).exclude(outcome=Card.Outcome.SPOILED).first()
     events = (
@@ -147,6 +159,8 @@ def _card_page(request, receipt, form, *, error="", status=200):
             "handover": handover,
             "why_not": why_not,
             "form": form,
+            "proxy_mode": proxy_mode,
+            "self_checks": HandOverForm.self_check_choices(),
             "error": error,
             "can_undo": handover is not None and is_supervisor(request.user, request.officer),
         },
@@ -159,20 +173,37 @@ def _card_page(request, receipt, form, *, error="", status=200):
 def receipt_detail(request, number):
     receipt = receipt_or_404(request.officer, number)
     if request.method != "POST":
-        return _card_page(request, receipt, HandOverForm())
-    form = HandOverForm(request.POST)
+        # "Diwakilkan" is a plain link (?wakil=1): the proxy fields need no JavaScript.
+        proxy_mode = request.GET.get("wakil") == "1"
+        return _card_page(request, receipt, HandOverForm(proxy=proxy_mode), proxy_mode=proxy_mode)
+    proxy_mode = request.POST.get("collected_by") == HandOver.CollectedBy.PROXY
+    form = HandOverForm(request.POST, proxy=proxy_mode)
     if not form.is_valid():
-        return _card_page(request, receipt, form, status=400)
+        return _card_page(request, receipt, form, status=400, proxy_mode=proxy_mode)
     try:
-        handover_record(receipt=receipt, actor=request.user, **form.cleaned_data)
+        handover = handover_record(receipt=receipt, actor=request.user, **form.cleaned_data)
     except ApplicationError as refusal:
         # Double submission or a second clerk: show who handed it over, never a 500.
         return _card_page(request, receipt, HandOverForm(), error=refusal.message, status=409)
+    # Back to the scan box for the next person; the confirmation names the card just done.
+    if handover.collected_by == HandOver.CollectedBy.PROXY:
+        who = _("diwakilkan %(name)s (%(relationship)s)") % {
+            "name": handover.proxy_name,
+            "relationship": handover.proxy_relationship,
+        }
+    else:
+        who = _("pemilik sendiri")
     messages.success(
         request,
-        _("Kartu resi %(number)s diserahkan.") % {"number": receipt.number},
+        _("Kartu resi %(number)s diserahkan: %(name)s, %(who)s, pukul %(time)s.")
+        % {
+            "number": receipt.number,
+            "name": receipt.resident.full_name,
+            "who": who,
+            "time": timezone.localtime(handover.handed_at).strftime("%H:%M"),
+        },
     )
-    return redirect("loket:receipt", number=receipt.number)
+    return redirect("loket:home")
 
 
 @counter_view

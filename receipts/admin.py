@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from disdukcapil.errors import ApplicationError
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import (
     CLOSED_STATUSES,
     Kecamatan,
@@ -382,7 +382,7 @@ class ReceiptAdmin(BigTableAdmin):
         if changed:
             obj.save(update_fields=changed)
             # Office and queue place are on the public page; the status stamp does not move.
-            lookup_cache.invalidate()
+            public_version.bump()
         to = form.cleaned_data.get("move_to")
         if to:
             try:

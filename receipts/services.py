@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disdukcapil.errors import ApplicationError
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
 
 # The explicit table of allowed status changes: from -> the statuses it may move to.
@@ -92,7 +92,7 @@ def receipt_transition(*, receipt: Receipt, to: str, actor, note: str = "", at=N
         # The receipt left or rejoined the print queue: the queue position on the page of every
         # receipt recorded after it moved. The version row is locked last; a caller may write
         # after this only to rows it already holds (card_mark_spoiled: its card and batch).
-        lookup_cache.invalidate()
+        public_version.bump()
     # Keep the caller's object in step with the database.
     receipt.status, receipt.status_changed_at = locked.status, locked.status_changed_at
     receipt.collected_at = locked.collected_at
@@ -117,7 +117,7 @@ def receipts_transition_bulk(
     the locked ones and one bulk INSERT of their events, whatever the number of receipts.
     Receipts that someone else moved meanwhile are not touched (the WHERE clauses exclude
     them); callers that need all-or-nothing compare the returned count and raise. Callers that
-    move receipts into or out of ``recorded`` (print runs) call ``lookup_cache.invalidate()``
+    move receipts into or out of ``recorded`` (print runs) call ``public_version.bump()``
     themselves, after their other writes.
     """
     from_status, to = Status(from_status), Status(to)
@@ -204,5 +204,5 @@ def receipt_create(
         actor=actor,
         note=note,
     )
-    lookup_cache.invalidate()  # it joined the queue: receipts recorded after it moved back
+    public_version.bump()  # it joined the queue: receipts recorded after it moved back
     return receipt

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from distribution.models import BlankBatch, Card, PrintRun
 from distribution.selectors import blank_batches_with_stock, blank_stock, print_queue
 from distribution.services._common import DistributionError, _transition_all
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import Kecamatan, Status
 from receipts.services import receipt_transition
 
@@ -162,7 +162,7 @@ def print_run_create(
         at=now,
     )
     # Every waiting receipt moved up the queue and the blank stock fell.
-    lookup_cache.invalidate()
+    public_version.bump()
     return run
 
 
@@ -239,7 +239,7 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     run.printed_at = now
     run.save(update_fields=["state", "printed_at"])
     print_run.state, print_run.printed_at = run.state, run.printed_at
-    lookup_cache.invalidate()  # the printing rate behind the waiting-time estimate
+    public_version.bump()  # the printing rate behind the waiting-time estimate
     return len(receipt_ids)
 
 

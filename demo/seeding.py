@@ -32,6 +32,7 @@ from django.db import connection, models
 from django.db.models import Max
 from django.utils import timezone
 
+from demo.identities import make_nik
 from distribution.models import (
     BlankBatch,
     Card,
@@ -43,16 +44,14 @@ from distribution.models import (
     PickupSchedule,
     PrintRun,
 )
-from distribution.roles import CLERK_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
-from receipts.demo import make_nik
+from distribution.roles import CLERK_GROUP, DEMO_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
 
 WITA = ZoneInfo("Asia/Makassar")
-WILAYAH_CSV = Path(__file__).resolve().parent / "data" / "balikpapan_wilayah.csv"
+WILAYAH_CSV = Path(settings.BASE_DIR) / "receipts" / "data" / "balikpapan_wilayah.csv"
 SEED = 20180208
 STORY_NOW = datetime.datetime(2018, 2, 8, 14, 0, tzinfo=WITA)
 CUTOFF = datetime.date(2017, 8, 5)
-DEMO_GROUP = "Akun demo"
 DEMO_LAST_NAME = "(DEMO)"
 BATCH_SIZE = 2000
 

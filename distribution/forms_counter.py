@@ -1,6 +1,9 @@
 """Forms of the counter application. They check input shape; the services decide the rules."""
 
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from distribution.models import HandOver, IdDocumentType
@@ -96,6 +99,33 @@ class HandOverForm(forms.Form):
             if not data.get("id_document_number"):
                 self.add_error("id_document_number", _("Isi nomor dokumen yang diperiksa."))
         return data
+
+
+# e-KTP cards were first handed over in 2011; earlier days can only be typos.
+FIRST_HANDOVER_DAY = datetime.date(2011, 1, 1)
+
+
+class DayForm(forms.Form):
+    """The day of the hand-over list: today or a past day (nothing is handed over tomorrow)."""
+
+    tanggal = forms.DateField(
+        label=_("Tanggal"),
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Tanggal tidak dikenal; gunakan format TTTT-BB-HH.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tanggal"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def clean_tanggal(self):
+        day = self.cleaned_data["tanggal"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Tanggal tidak boleh setelah hari ini."))
+        if day < FIRST_HANDOVER_DAY:
+            raise forms.ValidationError(_("Tidak ada serah terima e-KTP sebelum tahun 2011."))
+        return day
 
 
 class UndoForm(forms.Form):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from disdukcapil.errors import ApplicationError
-from disdukcapil.spreadsheet import SafeWriter
+from disdukcapil.spreadsheet import BOM, SafeWriter
 from distribution.access import (
     counter_view,
     dispatches_for,
@@ -27,9 +27,9 @@ from distribution.access import (
     receipt_or_404,
     receipts_for,
 )
-from distribution.forms_counter import ArrivalForm, HandOverForm, SearchForm, UndoForm
+from distribution.forms_counter import ArrivalForm, DayForm, HandOverForm, SearchForm, UndoForm
 from distribution.models import Card, Dispatch, HandOver
-from distribution.selectors import active_handover
+from distribution.selectors import active_handover, local_day_end
 from distribution.services import (
     describe_handover,
     dispatch_receive,
@@ -60,13 +60,6 @@ class CounterLoginView(auth_views.LoginView):
         # Counter PCs are shared: a session ends at the end of the working day at the latest.
         self.request.session.set_expiry(next_local_midnight())
         return response
-
-
-def _local_day_bounds():
-    start = datetime.datetime.combine(
-        timezone.localdate(), datetime.time.min, tzinfo=timezone.get_current_timezone()
-    )
-    return start, start + datetime.timedelta(days=1)
 
 
 @counter_view
@@ -312,36 +305,74 @@ def arrival_confirm(request, pk):
     )
 
 
-def _todays_handovers(officer):
-    start, end = _local_day_bounds()
+def _handovers_of_day(officer, day: datetime.date):
+    # The day's bounds in WITA, as a range on handed_at (index-friendly, no date cast).
+    end = local_day_end(day)
     return (
         handovers_for(officer)
-        .filter(handed_at__gte=start, handed_at__lt=end)
+        .filter(handed_at__gte=local_day_end(day - datetime.timedelta(days=1)), handed_at__lt=end)
         .select_related("receipt__resident", "clerk", "undone_by")
         .order_by("handed_at", "pk")
     )
 
 
+def _chosen_day(request):
+    """The day asked for (?tanggal=YYYY-MM-DD, today by default) and the form, or a 400 text."""
+    form = DayForm(request.GET or None)
+    if not request.GET.get("tanggal"):
+        return timezone.localdate(), DayForm(initial={"tanggal": timezone.localdate()}), ""
+    if not form.is_valid():
+        return None, form, " ".join(form.errors.get("tanggal", []))
+    return form.cleaned_data["tanggal"], form, ""
+
+
 @counter_view
 def today(request):
+    day, form, error = _chosen_day(request)
+    if error:
+        return render(
+            request,
+            "distribution/counter_today.html",
+            {"form": form, "error": error, "handovers": [], "day": None},
+            status=400,
+        )
+    handovers = list(_handovers_of_day(request.officer, day))
+    undone = sum(1 for handover in handovers if handover.undone_at)
+    template = (
+        "distribution/counter_today_print.html"
+        if request.GET.get("cetak") == "1"
+        else "distribution/counter_today.html"
+    )
     return render(
         request,
-        "distribution/counter_today.html",
-        {"handovers": _todays_handovers(request.officer), "day": timezone.localdate()},
+        template,
+        {
+            "form": form,
+            "handovers": handovers,
+            # An undone hand-over stays in the list (struck through) but is not counted.
+            "handed_over": len(handovers) - undone,
+            "undone": undone,
+            "day": day,
+            "is_today": day == timezone.localdate(),
+        },
     )
 
 
 @counter_view
 def today_csv(request):
-    day = timezone.localdate()
+    day, _form, error = _chosen_day(request)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"serah-terima-{request.officer.kecamatan.slug}-{day.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = SafeWriter(response, dialect="plain")
+    # The staff dialect (semicolons + BOM): the same spreadsheet opens every export in columns.
+    response.write(BOM)
+    writer = SafeWriter(response, dialect="staff")
     writer.writerow(
         [_("Waktu"), _("Nomor resi"), _("Nama"), _("Diambil oleh"), _("Petugas"), _("Keterangan")]
     )
-    for handover in _todays_handovers(request.officer):
+    for handover in _handovers_of_day(request.officer, day):
         collector = handover.get_collected_by_display()
         if handover.proxy_name:
             collector = f"{collector}: {handover.proxy_name} ({handover.proxy_relationship})"

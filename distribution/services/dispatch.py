@@ -17,7 +17,7 @@ from receipts import public_version
 from receipts.models import Status
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def dispatch_create(
     *, actor, print_run: PrintRun | None = None, cards: Iterable[Card] | None = None
 ) -> list[Dispatch]:
@@ -82,7 +82,7 @@ def dispatch_create(
     return dispatches
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def dispatch_receive(
     *, dispatch: Dispatch, actor, missing_card_ids: Iterable[int] = (), note: str = ""
 ) -> tuple[int, int]:

@@ -37,7 +37,7 @@ def hours_to_data(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("receipts", "0005_event_actor_partial_index"),
+        ("receipts", "0006_resident_name_search_trigram"),
     ]
 
     operations = [

@@ -16,8 +16,8 @@ def update_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("distribution", "0006_printing_plan_and_holidays"),
-        ("receipts", "0006_head_office_and_structured_hours"),
+        ("distribution", "0007_printing_plan_and_holidays"),
+        ("receipts", "0007_head_office_and_structured_hours"),
     ]
 
     operations = [migrations.RunPython(update_roles, migrations.RunPython.noop)]

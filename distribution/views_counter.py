@@ -26,15 +26,16 @@ from distribution.access import (
     receipts_for,
 )
 from distribution.forms_counter import ArrivalForm, HandOverForm, SearchForm, UndoForm
-from distribution.handovers import (
+from distribution.models import Card, Dispatch
+from distribution.selectors import active_handover
+from distribution.services import (
+    DistributionError,
     HandOverError,
-    active_handover,
     describe_handover,
+    dispatch_receive,
     handover_record,
     handover_undo,
 )
-from distribution.models import Card, Dispatch
-from distribution.services import DistributionError, dispatch_receive
 from receipts.models import ReceiptEvent, Status
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 from receipts.services import TransitionError

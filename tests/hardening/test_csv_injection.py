@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from disdukcapil.spreadsheet import FORMULA_PREFIXES, SafeWriter, safe_cell
-from distribution.handovers import handover_record, handover_undo
+from distribution.services import handover_record, handover_undo
 from receipts.models import Status
 from tests.factories import (
     CardFactory,

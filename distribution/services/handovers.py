@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distribution.models import Card, HandOver, IdDocumentType, Officer
+from distribution.selectors import active_handover
 from receipts.models import Receipt, Status
 from receipts.services import TransitionError, receipt_transition
 
@@ -41,16 +42,6 @@ def describe_handover(handover: HandOver) -> str:
             "relationship": handover.proxy_relationship,
         }
     return text + "."
-
-
-def active_handover(receipt: Receipt) -> HandOver | None:
-    """Return the receipt's hand-over that has not been undone, if any."""
-    return (
-        HandOver.objects.filter(receipt=receipt, undone_at__isnull=True)
-        .select_related("clerk")
-        .order_by("-handed_at")
-        .first()
-    )
 
 
 def _officer_or_refuse(actor, *, kecamatan_id: int, perm: str, supervisor: bool = False) -> Officer:

@@ -65,6 +65,10 @@ class BlankBatchAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("sisa"))
     def left(self, obj):
+        # The add form shown again with errors has no quantity yet (found by the access
+        # matrix: an empty POST to the add page was a 500).
+        if obj.quantity is None:
+            return "-"
         return obj.left
 
     def has_delete_permission(self, request, obj=None):

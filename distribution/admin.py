@@ -27,6 +27,7 @@ from distribution.models import (
     PickupSchedule,
     PrintRun,
 )
+from distribution.roles import DEMO_GROUP
 from receipts.admin import BigTableAdmin
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 
@@ -274,8 +275,6 @@ class HandOverAdmin(ReadOnlyMixin, BigTableAdmin):
 
 def _demo_condition():
     from django.db.models import Exists, OuterRef, Q
-
-    from receipts.seeding import DEMO_GROUP
 
     in_demo_group = Exists(
         get_user_model().groups.through.objects.filter(

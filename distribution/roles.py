@@ -10,6 +10,9 @@ what they may do, the Officer row says on which cards.
 STAFF_GROUP = "Staf Disdukcapil"
 CLERK_GROUP = "Petugas loket"
 SUPERVISOR_GROUP = "Supervisor kecamatan"
+# Not a role: a marker on the accounts ``seed_demo`` makes (the admin flags them, and
+# ``check --database default`` warns when one is active in production).
+DEMO_GROUP = "Akun demo"
 
 # Least privilege (issue 16, finding 2): each role holds what its job needs and nothing else;
 # docs/security.md has the same table. Staff run the import, printing, dispatch and pickup days

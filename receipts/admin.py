@@ -23,7 +23,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from receipts import lookup_cache
+from disdukcapil.errors import ApplicationError
+from receipts import public_version
 from receipts.models import (
     CLOSED_STATUSES,
     Kecamatan,
@@ -39,7 +40,7 @@ from receipts.numbers import (
     validate_nik,
     validate_nik_matches,
 )
-from receipts.services import TRANSITIONS, TransitionError, receipt_create, receipt_transition
+from receipts.services import TRANSITIONS, receipt_create, receipt_transition
 
 # Statuses the printing, dispatch and counter pages own: the admin only puts receipts on
 # hold, cancels them, and sends a receipt on hold back to where it can continue.
@@ -282,7 +283,7 @@ def change_status(modeladmin, request, queryset):
     for receipt in receipts:
         try:
             receipt_transition(receipt=receipt, to=to, actor=request.user, note=note)
-        except TransitionError as exc:
+        except ApplicationError as exc:
             modeladmin.message_user(request, exc.message, messages.ERROR)
         else:
             moved += 1
@@ -381,14 +382,14 @@ class ReceiptAdmin(BigTableAdmin):
         if changed:
             obj.save(update_fields=changed)
             # Office and queue place are on the public page; the status stamp does not move.
-            lookup_cache.invalidate()
+            public_version.bump()
         to = form.cleaned_data.get("move_to")
         if to:
             try:
                 receipt_transition(
                     receipt=obj, to=to, actor=request.user, note=form.cleaned_data["move_note"]
                 )
-            except TransitionError as exc:
+            except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
 
 

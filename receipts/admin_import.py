@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from disdukcapil.spreadsheet import SafeWriter
-from receipts.importer import ImportFormatError, import_receipts
+from receipts.importing import ImportFormatError, import_receipts
 from receipts.models import Receipt
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

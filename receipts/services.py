@@ -1,8 +1,12 @@
-"""Writes to receipts. The only module that changes ``Receipt.status``.
+"""Writes to receipts. Every change of an existing receipt's ``Receipt.status`` goes through
+here. Two writers set a status without it, on receipts they create: the import (every new
+receipt starts ``recorded``, with its first event; receipts/importing/) and the demo seeder
+(whole made-up histories at once).
 
 Locking policy: a single receipt is changed under ``select_for_update()`` inside
-``transaction.atomic()``; many receipts at once are changed by one conditional UPDATE whose
-``WHERE status = <from>`` makes a concurrent change lose cleanly (its row count is checked).
+``transaction.atomic()``; many receipts at once are first locked with ``SELECT … FOR UPDATE``
+(in id order, so two bulk moves cannot deadlock) and then changed by one conditional UPDATE
+whose ``WHERE status = <from>`` leaves out any receipt a concurrent change moved first.
 """
 
 from collections.abc import Iterable
@@ -11,7 +15,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from receipts import lookup_cache
+from disdukcapil.errors import ApplicationError
+from receipts import public_version
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
 
 # The explicit table of allowed status changes: from -> the statuses it may move to.
@@ -33,12 +38,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class TransitionError(Exception):
+class TransitionError(ApplicationError):
     """A status change that the transition table, or the receipt's current state, refuses."""
 
-    def __init__(self, message: str, *, receipt=None):
-        super().__init__(message)
-        self.message = message
+    default_code = "transition_refused"
+
+    def __init__(self, message: str, code: str | None = None, *, receipt=None):
+        super().__init__(message, code)
         self.receipt = receipt
 
 
@@ -86,7 +92,7 @@ def receipt_transition(*, receipt: Receipt, to: str, actor, note: str = "", at=N
         # The receipt left or rejoined the print queue: the queue position on the page of every
         # receipt recorded after it moved. The version row is locked last; a caller may write
         # after this only to rows it already holds (card_mark_spoiled: its card and batch).
-        lookup_cache.invalidate()
+        public_version.bump()
     # Keep the caller's object in step with the database.
     receipt.status, receipt.status_changed_at = locked.status, locked.status_changed_at
     receipt.collected_at = locked.collected_at
@@ -105,10 +111,13 @@ def receipts_transition_bulk(
 ) -> int:
     """Move every listed receipt that is still in ``from_status`` to ``to``; return how many.
 
-    One conditional UPDATE and one bulk INSERT of events, whatever the number of receipts.
-    Receipts that someone else moved meanwhile are not touched (the WHERE clause excludes
+    Per chunk of ids (one chunk on PostgreSQL): a ``SELECT … FOR UPDATE`` of the receipts still
+    in ``from_status``, in id order (it waits for a concurrent change of the same receipts, and
+    two bulk moves lock in the same order, so they cannot deadlock), one conditional UPDATE of
+    the locked ones and one bulk INSERT of their events, whatever the number of receipts.
+    Receipts that someone else moved meanwhile are not touched (the WHERE clauses exclude
     them); callers that need all-or-nothing compare the returned count and raise. Callers that
-    move receipts into or out of ``recorded`` (print runs) call ``lookup_cache.invalidate()``
+    move receipts into or out of ``recorded`` (print runs) call ``public_version.bump()``
     themselves, after their other writes.
     """
     from_status, to = Status(from_status), Status(to)
@@ -195,5 +204,5 @@ def receipt_create(
         actor=actor,
         note=note,
     )
-    lookup_cache.invalidate()  # it joined the queue: receipts recorded after it moved back
+    public_version.bump()  # it joined the queue: receipts recorded after it moved back
     return receipt

@@ -1,17 +1,15 @@
 """What the distribution services share: their error, and moving many receipts at once."""
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
+from disdukcapil.errors import ApplicationError
 from receipts.services import receipts_transition_bulk
 
 
-class DistributionError(Exception):
-    """A request the office's rules refuse; ``message`` is shown to the user as is."""
+class DistributionError(ApplicationError):
+    """A stock, printing, dispatch or schedule request the office's rules refuse."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    default_code = "distribution_refused"
 
 
 def _transition_all(*, receipt_ids, from_status, to, actor, note, at) -> None:
@@ -21,10 +19,6 @@ def _transition_all(*, receipt_ids, from_status, to, actor, note, at) -> None:
     )
     if moved != len(receipt_ids):
         raise DistributionError(
-            _("Status sebagian resi berubah sementara itu; tidak ada yang disimpan. Coba lagi.")
+            _("Status sebagian resi berubah sementara itu; tidak ada yang disimpan. Coba lagi."),
+            "receipts_changed_meanwhile",
         )
-
-
-def _bulk_batch_size() -> int | None:
-    # PostgreSQL takes one INSERT for the whole run; SQLite needs its parameter bound.
-    return 100 if connection.features.max_query_params else None

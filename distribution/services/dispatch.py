@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distribution.models import Card, Dispatch, DispatchItem, Officer, PrintRun
-from distribution.services._common import DistributionError, _bulk_batch_size, _transition_all
+from distribution.services._common import DistributionError, _transition_all
 from receipts.models import Status
 
 
@@ -47,7 +47,9 @@ def dispatch_create(
         .values_list("pk", "receipt_id", "receipt__collection_kecamatan_id")
     )
     if not rows:
-        raise DistributionError(_("Tidak ada kartu tercetak yang belum dikirim."))
+        raise DistributionError(
+            _("Tidak ada kartu tercetak yang belum dikirim."), "nothing_to_dispatch"
+        )
     now = timezone.now()
     by_kecamatan: dict[int, list[tuple[int, int]]] = {}
     for card_id, receipt_id, kecamatan_id in rows:
@@ -62,7 +64,8 @@ def dispatch_create(
         for dispatch in dispatches
         for card_id, _receipt_id in by_kecamatan[dispatch.kecamatan_id]
     ]
-    DispatchItem.objects.bulk_create(items, batch_size=_bulk_batch_size())
+    # No batch_size: one INSERT on PostgreSQL; Django splits by SQLite's variable limit itself.
+    DispatchItem.objects.bulk_create(items)
     for dispatch in dispatches:
         _transition_all(
             receipt_ids=[
@@ -96,7 +99,8 @@ def dispatch_receive(
     if locked.state != Dispatch.State.SENT:
         raise DistributionError(
             _("Kiriman ini sudah dikonfirmasi sampai pada %(at)s.")
-            % {"at": timezone.localtime(locked.received_at).strftime("%d-%m-%Y %H:%M")}
+            % {"at": timezone.localtime(locked.received_at).strftime("%d-%m-%Y %H:%M")},
+            "dispatch_already_received",
         )
     items = list(locked.items.select_related("card").order_by("pk"))
     missing = {int(pk) for pk in missing_card_ids}

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from distribution.models import BlankBatch, Card, PrintRun
 from distribution.selectors import blank_batches_with_stock, blank_stock, print_queue
-from distribution.services._common import DistributionError, _bulk_batch_size, _transition_all
-from receipts import lookup_cache
+from distribution.services._common import DistributionError, _transition_all
+from receipts import public_version
 from receipts.models import Kecamatan, Status
 from receipts.services import receipt_transition
 
@@ -162,7 +162,7 @@ def print_run_create(
         at=now,
     )
     # Every waiting receipt moved up the queue and the blank stock fell.
-    lookup_cache.invalidate()
+    public_version.bump()
     return run
 
 
@@ -179,8 +179,8 @@ def _cards_insert(*, run: PrintRun, rows: list[tuple[str, int, int, int]]) -> No
                     position=position,
                 )
                 for serial, receipt_id, batch_id, position in rows
-            ],
-            batch_size=_bulk_batch_size(),
+            ]
+            # No batch_size: Django splits by SQLite's variable limit itself.
         )
         return
     # PostgreSQL: the columns travel as four arrays and unnest() turns them into rows. For a
@@ -220,7 +220,9 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     # The run row lock serialises this with spoiling a card and dispatching the same run.
     run = _lock_run(print_run)
     if run.state == PrintRun.State.PRINTED:
-        raise DistributionError(_("Proses cetak ini sudah ditandai tercetak."))
+        raise DistributionError(
+            _("Proses cetak ini sudah ditandai tercetak."), "print_run_already_printed"
+        )
     now = timezone.now()
     queued = run.cards.filter(outcome=Card.Outcome.QUEUED)
     receipt_ids = list(queued.order_by("position").values_list("receipt_id", flat=True))
@@ -237,7 +239,7 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     run.printed_at = now
     run.save(update_fields=["state", "printed_at"])
     print_run.state, print_run.printed_at = run.state, run.printed_at
-    lookup_cache.invalidate()  # the printing rate behind the waiting-time estimate
+    public_version.bump()  # the printing rate behind the waiting-time estimate
     return len(receipt_ids)
 
 
@@ -255,7 +257,8 @@ def card_mark_spoiled(*, card: Card, actor, note: str = "") -> Card:
     locked = Card.objects.select_for_update().select_related("receipt").get(pk=card.pk)
     if locked.outcome == Card.Outcome.SPOILED:
         raise DistributionError(
-            _("Kartu %(serial)s sudah dinyatakan rusak.") % {"serial": locked.serial}
+            _("Kartu %(serial)s sudah dinyatakan rusak.") % {"serial": locked.serial},
+            "card_already_spoiled",
         )
     if locked.dispatch_items.exists():
         raise DistributionError(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from distribution.models import PickupSchedule
 from distribution.services._common import DistributionError
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import Kecamatan, Kelurahan
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,8 @@ def pickup_schedule_publish(
         if entry.kelurahan is not None and (entry.kelurahan.pk, entry.date) in published:
             raise DistributionError(
                 _("Jadwal untuk %(kelurahan)s pada %(date)s sudah ada.")
-                % {"kelurahan": entry.kelurahan, "date": entry.date.strftime("%d-%m-%Y")}
+                % {"kelurahan": entry.kelurahan, "date": entry.date.strftime("%d-%m-%Y")},
+                "pickup_day_taken",
             )
     schedules = PickupSchedule.objects.bulk_create(
         [
@@ -108,5 +109,5 @@ def pickup_schedule_publish(
         if schedule.pk is not None:
             audit_log_create(sender=PickupSchedule, instance=schedule, created=True)
     logger.info("%s pickup days published for %s by %s", len(schedules), kecamatan, actor)
-    lookup_cache.invalidate()  # bulk_create sends no post_save either
+    public_version.bump()  # bulk_create sends no post_save either
     return schedules

@@ -29,7 +29,8 @@ def blank_batch_receive(
     # at once; this check only gives the usual case a friendly message.
     if BlankBatch.objects.filter(reference=reference).exists():
         raise DistributionError(
-            _("Batch dengan referensi %(reference)s sudah dicatat.") % {"reference": reference}
+            _("Batch dengan referensi %(reference)s sudah dicatat.") % {"reference": reference},
+            "batch_reference_taken",
         )
     batch = BlankBatch.objects.create(
         reference=reference, quantity=quantity, received_on=received_on, note=note[:255]

@@ -7,7 +7,7 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from disdukcapil.spreadsheet import SafeWriter
-from receipts.importer import (
+from receipts.importing import (
     ImportFormatError,
     default_workers,
     import_receipts,

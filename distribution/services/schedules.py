@@ -90,6 +90,7 @@ def pickup_schedule_publish(
                 % {"kelurahan": entry.kelurahan, "date": entry.date.strftime("%d-%m-%Y")},
                 "pickup_day_taken",
             )
+    now = timezone.now()
     schedules = PickupSchedule.objects.bulk_create(
         [
             PickupSchedule(
@@ -100,6 +101,8 @@ def pickup_schedule_publish(
                 end_time=entry.end_time,
                 place=entry.place[:255],
                 note=entry.note[:255],
+                published_by=actor,
+                published_at=now,
             )
             for entry in entries
         ]

@@ -2,7 +2,7 @@
 
 The groups are created by migration ``0003_roles`` and kept in step by ``ensure_roles``
 (each change of a role's permissions is a data migration calling it, e.g.
-``0006_least_privilege_roles``).
+``0007_least_privilege_roles``).
 A clerk or supervisor also has an ``Officer`` row naming their kecamatan: the group says
 what they may do, the Officer row says on which cards.
 """

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("auditlog", "0017_add_actor_email"),
         ("receipts", "0005_event_actor_partial_index"),
-        ("distribution", "0005_card_printed_recent_idx"),
+        ("distribution", "0006_actors_received_printed_spoiled_published_by"),
     ]
 
     # No reverse that would give staff their old powers back: reversing leaves the groups

@@ -201,7 +201,9 @@ def staff_pickup_day_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@staff_page("distribution.delete_pickupschedule")
+# Cancelling is a correction of what residents were told (audited), not a deletion of
+# history: it needs the change permission, which staff hold (distribution.roles).
+@staff_page("distribution.change_pickupschedule")
 def staff_pickup_day_cancel(request, pk):
     schedule = _staff_schedule(pk)
     back = reverse("staf:pickup_days") + f"?kecamatan={schedule.kecamatan.slug}"

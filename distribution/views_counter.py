@@ -12,6 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -28,6 +29,7 @@ from distribution.access import (
     receipt_or_404,
     receipts_for,
 )
+from distribution.confirm import arrival_confirm_page, is_confirmed
 from distribution.forms_counter import ArrivalForm, DayForm, HandOverForm, SearchForm, UndoForm
 from distribution.models import Card, Dispatch, HandOver
 from distribution.selectors import active_handover
@@ -269,6 +271,15 @@ def arrival_confirm(request, pk):
     if request.method == "POST":
         if not request.user.has_perm("distribution.receive_dispatch"):
             raise Http404
+        if form.is_valid() and dispatch.state == Dispatch.State.SENT and not is_confirmed(request):
+            return arrival_confirm_page(
+                request,
+                dispatch,
+                missing=len(form.cleaned_data["missing"]),
+                action=reverse("loket:arrival", args=[dispatch.pk]),
+                back=reverse("loket:arrival", args=[dispatch.pk]),
+                base="distribution/counter_base.html",
+            )
         if form.is_valid():
             try:
                 arrived, missing = dispatch_receive(

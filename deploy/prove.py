@@ -521,8 +521,8 @@ def main():
             f"replica lag seen by /readyz: max {max(lags or [0]):.2f} s over {len(lags)} samples; states {sorted(states)}"
         )
         print(
-            f"recovery: restarted instance serving through nginx {app_back - restart_at:.1f} s after its start; "
-            f"public reads back on the replica {replica_back - restart_at:.1f} s after its start"
+            f"recovery (from the restart of both): the instance serving through nginx again after {app_back - restart_at:.1f} s; "
+            f"public reads back on the replica after {replica_back - restart_at:.1f} s"
         )
         routes = {
             a: apps[0].metric("ektp_db_read_route_total", f'alias="{a}"') - routes_start[a]

@@ -12,7 +12,6 @@ written (recorded -> queued -> printed -> dispatched -> ready -> collected), wit
 dates, actors and notes, and blank-batch counters equal to the cards it creates.
 """
 
-import csv
 import datetime
 import random
 from collections import Counter, defaultdict
@@ -42,7 +41,6 @@ from demo.data import (
     SLUGS,
     STORY_NOW,
     STREETS,
-    WILAYAH_CSV,
     WITA,
     Counts,
 )
@@ -70,6 +68,7 @@ from receipts.models import (
     Resident,
     Status,
 )
+from receipts.regions import region_rows
 
 BATCH_SIZE = 2000
 
@@ -117,8 +116,7 @@ class DemoSeeder:
     # -- reference data and accounts ------------------------------------------------------
 
     def _wilayah(self):
-        with WILAYAH_CSV.open(encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+        rows = region_rows()
         self.kecamatan: list[Kecamatan] = []
         self.weights: list[int] = []
         self.kelurahan: dict[int, list[Kelurahan]] = defaultdict(list)

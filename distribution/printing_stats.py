@@ -18,12 +18,14 @@ import datetime
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from disdukcapil.localtime import local_midnight
 from distribution import forecast
 from distribution.models import BlankBatch, Card, DispatchItem, Holiday, PrintingPlan, PrintRun
+from distribution.selectors import blank_stock_totals
 
 # Holidays kept on the row: from the start of the measuring window to this far ahead.
 HOLIDAYS_AHEAD_DAYS = 2 * 366
@@ -48,13 +50,13 @@ def printing_stats_refresh() -> PrintingPlan:
     since = today - datetime.timedelta(days=forecast.WINDOW_DAYS)
     tz = timezone.get_current_timezone()
 
-    left = BlankBatch.objects.aggregate(left=Sum(F("quantity") - F("used") - F("spoiled")))
+    left = blank_stock_totals()["left"]
     # Queued cards live only in runs not yet marked printed (a handful of runs), so the count
     # walks card_run_position_idx of those runs, never the whole card table.
     allocated = Card.objects.filter(
         print_run__state=PrintRun.State.ALLOCATED, outcome=Card.Outcome.QUEUED
     ).count()
-    since_at = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
+    since_at = local_midnight(since)
     printed = (
         Card.objects.filter(outcome=Card.Outcome.PRINTED, printed_at__gte=since_at)
         .order_by()
@@ -94,7 +96,7 @@ def printing_stats_refresh() -> PrintingPlan:
             ready_days[key] = list(spread)
 
     values = {
-        "blanks_left": left["left"] or 0,
+        "blanks_left": left,
         "cards_allocated": allocated,
         "print_days": sorted([row["day"].isoformat(), row["n"]] for row in printed),
         "ready_days": ready_days,

@@ -12,14 +12,16 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import connections, router
-from django.db.models import Count, Q, Subquery, Sum
+from django.db.models import Count, Q, Subquery
 from django.db.models.functions import JSONObject, TruncWeek
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from disdukcapil.localtime import local_midnight
 from distribution import forecast
-from distribution.models import BlankBatch, HandOver, PickupSchedule, PrintingPlan
+from distribution.models import HandOver, PickupSchedule, PrintingPlan
 from distribution.printing_stats import estimate_inputs
+from distribution.selectors import blank_stock_totals
 from portal import guidance
 from receipts import hours
 from receipts.models import HeadOffice, Kecamatan, PublicDataVersion, Receipt, ReceiptEvent, Status
@@ -302,21 +304,12 @@ def week_starts(*, today: datetime.date, weeks: int = STATS_WEEKS) -> list[datet
     return [monday - datetime.timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def public_statistics() -> dict:
     """The city's progress in plain numbers (language-neutral, so it can be cached as is).
 
     Five GROUP BY/aggregate queries; nothing loops over rows of the big tables.
     """
-    blanks = BlankBatch.objects.aggregate(
-        received=Sum("quantity"), used=Sum("used"), spoiled=Sum("spoiled")
-    )
-    received = blanks["received"] or 0
-    used = blanks["used"] or 0
-    spoiled = blanks["spoiled"] or 0
+    blanks = blank_stock_totals()
 
     kecamatan = list(Kecamatan.objects.order_by("code").values_list("id", "name"))
     counts = {
@@ -336,7 +329,7 @@ def public_statistics() -> dict:
     ]
 
     starts = week_starts(today=timezone.localdate())
-    since = _local_midnight(starts[0])
+    since = local_midnight(starts[0])
     tz = timezone.get_current_timezone()
     recorded = _per_week(
         Receipt.objects.filter(recorded_at__gte=since)
@@ -357,12 +350,7 @@ def public_statistics() -> dict:
         for start in starts
     ]
     return {
-        "blanks": {
-            "received": received,
-            "used": used,
-            "spoiled": spoiled,
-            "left": received - used - spoiled,
-        },
+        "blanks": blanks,
         "statuses": statuses,
         "per_kecamatan": per_kecamatan,
         "weekly": weekly,

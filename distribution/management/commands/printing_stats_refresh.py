@@ -1,7 +1,7 @@
 """Recompute the printing figures behind the public waiting-time estimate.
 
 Writers keep them current; run this once after migrating an existing database (migration
-distribution 0007 creates the row empty) or after changing cards or batches by hand in SQL.
+distribution 0009 creates the row empty) or after changing cards or batches by hand in SQL.
 """
 
 from django.core.management.base import BaseCommand

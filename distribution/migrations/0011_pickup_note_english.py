@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("distribution", "0008_staff_manages_plan_holidays_head_office"),
+        ("distribution", "0010_staff_manages_plan_holidays_head_office"),
     ]
 
     operations = [

@@ -16,7 +16,7 @@ def update_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("distribution", "0007_printing_plan_and_holidays"),
+        ("distribution", "0009_printing_plan_and_holidays"),
         ("receipts", "0007_head_office_and_structured_hours"),
     ]
 

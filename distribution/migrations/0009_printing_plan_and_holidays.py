@@ -11,7 +11,7 @@ def create_plan_row(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("distribution", "0006_actors_received_printed_spoiled_published_by"),
+        ("distribution", "0008_staff_correct_pickup_days"),
     ]
 
     operations = [

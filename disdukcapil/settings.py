@@ -267,7 +267,10 @@ CSP_ADMIN_POLICY = CSP_POLICY.replace(
     "style-src 'self'", "style-src 'self' " + " ".join(CSP_ADMIN_STYLE_HASHES)
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
-NO_STORE_PREFIXES = ("/cek/", "/api/")
+# Answers carrying receipt numbers, names or NIKs: never kept by a browser or proxy. The
+# staff pages and exports too (issue 16, finding 6); the counter and the admin set it in
+# their views (never_cache).
+NO_STORE_PREFIXES = ("/cek/", "/api/", "/staf/")
 
 # Rate limits (disdukcapil.ratelimit), per client address, counted in CACHES["default"].
 # A family checking a handful of receipts stays far below them; a scraper hits them within

@@ -1,8 +1,20 @@
-"""Personas and shared fixtures. Tests read like: a clerk of Selatan hands over a card."""
+"""Personas and shared fixtures. Tests read like: a clerk of Selatan hands over a card.
+
+Every fixture shared by more than one test module lives here (or in a directory's conftest.py),
+never in a test module; plain helpers live in modules beside it (tests/factories.py,
+tests/import_rows.py). Markers (pyproject.toml): ``postgres`` tests are skipped on SQLite,
+``browser`` tests (tests/browser/) need Chromium, ``slow`` tests are left out by
+``make test-fast``; ``make test`` and .ci/run run them all.
+"""
+
+import os
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from distribution.roles import CLERK_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
 from tests.factories import (
@@ -14,10 +26,54 @@ from tests.factories import (
     UserFactory,
 )
 
-requires_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL (row locks / concurrency); set DATABASE_URL to run it",
-)
+# Hypothesis (the hostile suites; their budget is in tests/hardening/hostile.py): the same
+# examples on every run by default; HYPOTHESIS_PROFILE=hostile-full for fresh random ones.
+hypothesis_settings.register_profile("fixed", derandomize=True, database=None)
+hypothesis_settings.register_profile("hostile-full", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
+
+
+def _redis_reachable(url: str) -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except Exception:  # noqa: BLE001 (any failure means: no Redis to test against)
+        return False
+    return True
+
+
+def pytest_collection_modifyitems(config, items):
+    """``postgres`` tests (row locks, concurrency, query plans) are skipped on SQLite, ``redis``
+    tests when no Redis answers at settings.TEST_REDIS_URL."""
+    skips = {}
+    if connection.vendor != "postgresql":
+        skips["postgres"] = "needs PostgreSQL (row locks / concurrency); set DATABASE_URL to run it"
+    wants_redis = any(item.get_closest_marker("redis") for item in items)
+    if wants_redis and not _redis_reachable(settings.TEST_REDIS_URL):
+        skips["redis"] = f"no Redis at {settings.TEST_REDIS_URL}"
+    for item in items:
+        for marker, reason in skips.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _reset_factory_sequences():
+    """KecamatanFactory's codes (``64.71.NN``, at most 8 characters) wrap after 90 calls, and
+    every call in the session counts: start every test from zero, so that no test depends on
+    how many kecamatan the tests before it made."""
+    KecamatanFactory.reset_sequence()
+    KelurahanFactory.reset_sequence()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and cached pages of one test must not leak into the next (in CI
+    the cache is Redis, shared by the whole run)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -104,6 +160,12 @@ def supervisor_selatan(selatan):
 
 @pytest.fixture
 def anonymous(client):
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
     return client
 
 

@@ -7,6 +7,7 @@ Everything that differs between a laptop, CI and production comes from the envir
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from disdukcapil.env import env_bool, env_int, env_list, env_str
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "auditlog",
     "receipts",
     "distribution",
+    "portal",
+    "demo",
     "disdukcapil.apps.DisdukcapilConfig",
 ]
 
@@ -44,12 +47,16 @@ INSTALLED_APPS = [
 # refusals (413/414/429/503) get the security headers too, and refuses oversized or
 # over-limit requests before sessions or the database are touched. docs/security.md.
 MIDDLEWARE = [
+    # Outermost: the request id and the Prometheus counters see every answer, refusals too.
+    "disdukcapil.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "disdukcapil.security.SecurityHeadersMiddleware",
     "disdukcapil.security.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "disdukcapil.security.RequestLimitsMiddleware",
     "disdukcapil.ratelimit.RateLimitMiddleware",
+    # Public read-only views to the replica (before anything that may read the database).
+    "disdukcapil.db_router.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -99,6 +106,31 @@ else:
         }
     }
 
+# A streaming replica for the public reads (disdukcapil/db_router.py): the lookup, the API and
+# the statistics read it while it is up and at most REPLICA_MAX_LAG_SECONDS behind; every
+# write, staff, the counter, the admin and the task worker use the primary (default).
+REPLICA_DATABASE_URL = env_str("REPLICA_DATABASE_URL")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # A replica host that is gone must cost a request 2 s at most, once per check interval.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "DB_CONNECT_TIMEOUT", 2
+    )
+    # Tests: the replica alias is the test database itself unless a test points it at a
+    # real replica (tests/deploy/test_replica_router.py).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["disdukcapil.db_router.PrimaryReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 1)
+# URL names (namespace:name) of the views that read only and may read the replica.
+REPLICA_READ_VIEWS = frozenset(
+    {"receipts:lookup", "receipts:api_receipt", "receipts:statistik", "receipts:home"}
+)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (shared by every gunicorn worker), local memory otherwise.
@@ -115,7 +147,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The lookup's rendered results (receipts/lookup_cache.py): in each worker's memory, validated
+# The lookup's rendered results (portal/lookup_cache.py): in each worker's memory, validated
 # against the database on every request, so never stale. Seconds; 0 turns the cache off.
 LOOKUP_CACHE_SECONDS = env_int("LOOKUP_CACHE_SECONDS", 600)
 # At most this many bodies per worker (about 4 KB each for the page, 1 KB for the API).
@@ -262,10 +294,24 @@ STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 60)
 # Password of the demo accounts that `seed_demo` creates.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "ektp-demo-2018")
 
+# LOG_FORMAT=json (production): one JSON object per line with the request id.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "disdukcapil.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "disdukcapil.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from disdukcapil.health import readyz
 from receipts.admin_import import import_view as receipts_import_view
 
 urlpatterns = [
-    path("", include("receipts.urls")),
+    # Readiness for the load balancer (database + replica lag); /healthz is liveness.
+    path("readyz", readyz, name="readyz"),
+    path("", include("portal.urls")),
     path("loket/", include("distribution.urls_counter")),
-    path("staf/ekspor/", include("receipts.urls_staff")),
+    path("staf/ekspor/", include("distribution.urls_exports")),
     path("staf/", include("distribution.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
@@ -17,6 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "receipts.views.bad_request"
-handler404 = "receipts.views.page_not_found"
-handler500 = "receipts.views.server_error"
+handler400 = "portal.views.bad_request"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"

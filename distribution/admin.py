@@ -5,12 +5,17 @@ and undone at the counter (``/loket/``). Here those records are read-only, so th
 cannot bypass the services that keep receipts, cards and blank stock consistent.
 """
 
+from auditlog.admin import LogEntryAdmin
+from auditlog.models import LogEntry
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
-from django.db.models import Sum
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
+from disdukcapil.admin_mixins import AddOnStaffPageMixin, ReadOnlyAdminMixin
 from distribution.models import (
     BlankBatch,
     Card,
@@ -22,21 +27,10 @@ from distribution.models import (
     PickupSchedule,
     PrintRun,
 )
+from distribution.roles import DEMO_GROUP
+from distribution.selectors import blank_stock_totals
 from receipts.admin import BigTableAdmin
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
-
-
-class ReadOnlyMixin:
-    """Records that only the services write: viewable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _number_prefix_search(queryset, term, field):
@@ -51,34 +45,50 @@ def _number_prefix_search(queryset, term, field):
 
 
 @admin.register(BlankBatch)
-class BlankBatchAdmin(admin.ModelAdmin):
-    list_display = ("reference", "received_on", "quantity", "used", "spoiled", "left")
-    readonly_fields = ("used", "spoiled", "left", "created_at")
-    fields = ("reference", "quantity", "received_on", "note", "used", "spoiled", "left")
+class BlankBatchAdmin(AddOnStaffPageMixin, admin.ModelAdmin):
+    """Deliveries are recorded on the staff dashboard (blank_batch_receive checks them)."""
+
+    staff_add_url = "staf:dashboard"
+    list_display = (
+        "reference",
+        "received_on",
+        "quantity",
+        "used",
+        "spoiled",
+        "left",
+        "received_by",
+    )
+    list_select_related = ("received_by",)
+    fields = (
+        "reference",
+        "quantity",
+        "received_on",
+        "note",
+        "used",
+        "spoiled",
+        "left",
+        "received_by",
+        "created_at",
+    )
+    readonly_fields = fields
     date_hierarchy = "received_on"
     search_fields = ("reference",)
 
     @admin.display(description=_("sisa"))
     def left(self, obj):
+        # The add form shown again with errors has no quantity yet (found by the access
+        # matrix: an empty POST to the add page was a 500).
+        if obj.quantity is None:
+            return "-"
         return obj.left
 
-    def has_delete_permission(self, request, obj=None):
-        # A batch with cards is protected by the database anyway; say so up front.
-        return super().has_delete_permission(request, obj) and (obj is None or obj.used == 0)
-
     def changelist_view(self, request, extra_context=None):
-        # The stock summary, summed in the database over every batch (one query).
-        totals = BlankBatch.objects.aggregate(
-            received=Sum("quantity"), used=Sum("used"), spoiled=Sum("spoiled")
-        )
-        totals = {k: v or 0 for k, v in totals.items()}
-        totals["left"] = totals["received"] - totals["used"] - totals["spoiled"]
-        extra_context = {**(extra_context or {}), "stock_totals": totals}
+        extra_context = {**(extra_context or {}), "stock_totals": blank_stock_totals()}
         return super().changelist_view(request, extra_context)
 
 
 @admin.register(PrintRun)
-class PrintRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PrintRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "kecamatan",
@@ -89,14 +99,15 @@ class PrintRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "created_by",
         "created_at",
         "printed_at",
+        "printed_by",
     )
     list_filter = ("state", "kecamatan")
-    list_select_related = ("kecamatan", "created_by")
+    list_select_related = ("kecamatan", "created_by", "printed_by")
     date_hierarchy = "created_at"
 
 
 @admin.register(Card)
-class CardAdmin(ReadOnlyMixin, BigTableAdmin):
+class CardAdmin(ReadOnlyAdminMixin, BigTableAdmin):
     list_display = ("serial", "receipt", "print_run", "batch", "position", "outcome", "printed_at")
     list_filter = ("outcome", "batch")
     list_select_related = ("receipt", "print_run", "batch")
@@ -117,7 +128,7 @@ class CardAdmin(ReadOnlyMixin, BigTableAdmin):
 
 
 @admin.register(Dispatch)
-class DispatchAdmin(admin.ModelAdmin):
+class DispatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "kecamatan",
@@ -131,17 +142,10 @@ class DispatchAdmin(admin.ModelAdmin):
     list_select_related = ("kecamatan", "sent_by", "received_by")
     date_hierarchy = "sent_at"
     fields = ("kecamatan", "state", "sent_at", "sent_by", "received_at", "received_by", "note")
-    readonly_fields = ("kecamatan", "state", "sent_at", "sent_by", "received_at", "received_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DispatchItem)
-class DispatchItemAdmin(ReadOnlyMixin, BigTableAdmin):
+class DispatchItemAdmin(ReadOnlyAdminMixin, BigTableAdmin):
     list_display = ("dispatch", "card", "receipt_number", "arrived", "note")
     list_filter = ("arrived", "dispatch__kecamatan")
     list_select_related = ("dispatch__kecamatan", "card__receipt")
@@ -158,10 +162,21 @@ class DispatchItemAdmin(ReadOnlyMixin, BigTableAdmin):
 
 
 @admin.register(PickupSchedule)
-class PickupScheduleAdmin(admin.ModelAdmin):
-    list_display = ("date", "start_time", "end_time", "kecamatan", "kelurahan", "place")
+class PickupScheduleAdmin(AddOnStaffPageMixin, admin.ModelAdmin):
+    """Pickup days are published from a dispatch's staff page (pickup_schedule_publish)."""
+
+    staff_add_url = "staf:dashboard"
+    list_display = (
+        "date",
+        "start_time",
+        "end_time",
+        "kecamatan",
+        "kelurahan",
+        "place",
+        "published_by",
+    )
     list_filter = ("kecamatan", "date")
-    list_select_related = ("kecamatan", "kelurahan")
+    list_select_related = ("kecamatan", "kelurahan", "published_by")
     date_hierarchy = "date"
     search_fields = ("kelurahan__name", "kecamatan__name", "place")
     ordering = ("-date", "start_time")
@@ -174,8 +189,49 @@ class IdDocumentTypeAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class SuperuserOnlyMixin:
+    """Accounts and counter roles: only superusers see or manage them (issue 16, finding 2).
+
+    A member of staff who could add an Officer row could make themselves a counter supervisor
+    anywhere; one who could edit users could give themselves any group. Checked here, on top
+    of the groups, so that a permission granted by mistake still opens nothing.
+    """
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+class OfficerForm(forms.ModelForm):
+    """Refuses an Officer row for the account that saves it: nobody grants themselves a role."""
+
+    class Meta:
+        model = Officer
+        fields = ("user", "kecamatan", "role", "is_demo")
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if user is not None and user.pk == self.acting_user.pk:
+            raise forms.ValidationError(
+                _("Anda tidak dapat memberi peran loket kepada akun Anda sendiri.")
+            )
+        return user
+
+
 @admin.register(Officer)
-class OfficerAdmin(admin.ModelAdmin):
+class OfficerAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    form = OfficerForm
     list_display = ("user", "demo_account", "kecamatan", "role")
     list_filter = ("is_demo", "role", "kecamatan")
     list_select_related = ("user", "kecamatan")
@@ -186,9 +242,14 @@ class OfficerAdmin(admin.ModelAdmin):
     def demo_account(self, obj):
         return obj.is_demo
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.acting_user = request.user
+        return form
+
 
 @admin.register(HandOver)
-class HandOverAdmin(ReadOnlyMixin, BigTableAdmin):
+class HandOverAdmin(ReadOnlyAdminMixin, BigTableAdmin):
     list_display = (
         "receipt",
         "kecamatan",
@@ -220,8 +281,6 @@ class HandOverAdmin(ReadOnlyMixin, BigTableAdmin):
 def _demo_condition():
     from django.db.models import Exists, OuterRef, Q
 
-    from receipts.seeding import DEMO_GROUP
-
     in_demo_group = Exists(
         get_user_model().groups.through.objects.filter(
             user_id=OuterRef("pk"), group__name=DEMO_GROUP
@@ -245,8 +304,22 @@ class DemoAccountFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PortalUserAdmin(UserAdmin):
-    """Django's user admin, plus a column and a filter that show seed_demo's accounts."""
+# What an account may never change on itself: its powers.
+SELF_LOCKED_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+
+
+class PortalUserAdmin(SuperuserOnlyMixin, UserAdmin):
+    """Django's user admin, plus a column and a filter that show seed_demo's accounts.
+
+    Superusers only; and on their own account the fields that grant powers are read-only
+    (no account grants itself anything, nor locks itself out by mistake).
+    """
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.pk == request.user.pk:
+            return (*fields, *SELF_LOCKED_FIELDS)
+        return fields
 
     list_display = (*UserAdmin.list_display, "demo_account", "is_active")
     list_filter = (DemoAccountFilter, *UserAdmin.list_filter)
@@ -271,5 +344,40 @@ class PortalUserAdmin(UserAdmin):
         return obj.is_demo_account
 
 
+class PortalGroupAdmin(SuperuserOnlyMixin, GroupAdmin):
+    pass
+
+
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), PortalUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, PortalGroupAdmin)
+
+
+# --- Audit trail: staff read the rows of models they may view, never of accounts ---
+
+
+class PortalLogEntryAdmin(LogEntryAdmin):
+    """django-auditlog's admin, limited to entries of models the reader may view.
+
+    Entries of ``auth.User`` carry e-mail addresses and flags of every account (superusers'
+    included): a member of staff who may not view users must not read them here either.
+    Detail pages go through the same queryset, so another entry's URL is a 404.
+    """
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        allowed = [
+            content_type.pk
+            for content_type in ContentType.objects.filter(
+                pk__in=queryset.values("content_type").distinct()
+            )
+            if request.user.has_perm(f"{content_type.app_label}.view_{content_type.model}")
+        ]
+        return queryset.filter(content_type__in=allowed)
+
+
+admin.site.unregister(LogEntry)
+admin.site.register(LogEntry, PortalLogEntryAdmin)

@@ -11,7 +11,6 @@ import os
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 from hypothesis import settings as hypothesis_settings
@@ -24,6 +23,7 @@ from tests.factories import (
     ReceiptFactory,
     ResidentFactory,
     UserFactory,
+    in_group,
 )
 
 # Hypothesis (the hostile suites; their budget is in tests/hardening/hostile.py): the same
@@ -105,6 +105,12 @@ def prapatan(kota):
 
 
 @pytest.fixture
+def places(sepinggan, prapatan):
+    """The two kelurahan the import rows of tests/import_rows.py live in."""
+    return sepinggan, prapatan
+
+
+@pytest.fixture
 def resident(sepinggan):
     """Siti Wahyuni, born 14 March 1990, living in Sepinggan (Balikpapan Selatan)."""
     return ResidentFactory(full_name="Siti Wahyuni", kelurahan=sepinggan)
@@ -115,15 +121,10 @@ def receipt(resident):
     return ReceiptFactory(resident=resident, number="BPN1708010001")
 
 
-def _in_group(user, name):
-    user.groups.add(Group.objects.get(name=name))
-    return user
-
-
 @pytest.fixture
 def staff(db):
     """Disdukcapil staff: admin access through the staff group, not a superuser."""
-    return _in_group(UserFactory(username="staf", is_staff=True), STAFF_GROUP)
+    return in_group(UserFactory(username="staf", is_staff=True), STAFF_GROUP)
 
 
 @pytest.fixture
@@ -134,20 +135,20 @@ def superuser(db):
 @pytest.fixture
 def clerk_selatan(selatan):
     user = OfficerFactory(user=UserFactory(username="loket.selatan"), kecamatan=selatan).user
-    return _in_group(user, CLERK_GROUP)
+    return in_group(user, CLERK_GROUP)
 
 
 @pytest.fixture
 def clerk_selatan_2(selatan):
     """A second clerk at the same counter (for two-clerks-at-once tests)."""
     user = OfficerFactory(user=UserFactory(username="loket2.selatan"), kecamatan=selatan).user
-    return _in_group(user, CLERK_GROUP)
+    return in_group(user, CLERK_GROUP)
 
 
 @pytest.fixture
 def clerk_kota(kota):
     user = OfficerFactory(user=UserFactory(username="loket.kota"), kecamatan=kota).user
-    return _in_group(user, CLERK_GROUP)
+    return in_group(user, CLERK_GROUP)
 
 
 @pytest.fixture
@@ -155,7 +156,7 @@ def supervisor_selatan(selatan):
     user = OfficerFactory(
         user=UserFactory(username="spv.selatan"), kecamatan=selatan, role="supervisor"
     ).user
-    return _in_group(user, SUPERVISOR_GROUP)
+    return in_group(user, SUPERVISOR_GROUP)
 
 
 @pytest.fixture

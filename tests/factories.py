@@ -7,6 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from demo.identities import make_nik
 from distribution.models import (
     BlankBatch,
     Card,
@@ -16,8 +17,15 @@ from distribution.models import (
     Officer,
     PrintRun,
 )
-from receipts.demo import make_nik
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
+
+
+def in_group(user, name):
+    """``user`` with the role ``name`` (distribution/roles.py); returns the user."""
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=name))
+    return user
 
 
 class KecamatanFactory(factory.django.DjangoModelFactory):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from distribution.models import PickupSchedule
 from distribution.services._common import DistributionError
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import Kecamatan, Kelurahan
 
 logger = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ def pickup_schedule_publish(
                 % {"kelurahan": entry.kelurahan, "date": entry.date.strftime("%d-%m-%Y")},
                 "pickup_day_taken",
             )
+    now = timezone.now()
     schedules = PickupSchedule.objects.bulk_create(
         [
             PickupSchedule(
@@ -100,6 +101,8 @@ def pickup_schedule_publish(
                 end_time=entry.end_time,
                 place=entry.place[:255],
                 note=entry.note[:255],
+                published_by=actor,
+                published_at=now,
             )
             for entry in entries
         ]
@@ -109,5 +112,5 @@ def pickup_schedule_publish(
         if schedule.pk is not None:
             audit_log_create(sender=PickupSchedule, instance=schedule, created=True)
     logger.info("%s pickup days published for %s by %s", len(schedules), kecamatan, actor)
-    lookup_cache.invalidate()  # bulk_create sends no post_save either
+    public_version.bump()  # bulk_create sends no post_save either
     return schedules

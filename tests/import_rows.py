@@ -7,7 +7,7 @@ fixtures of tests/conftest.py (``places`` in tests/receipts/conftest.py gives bo
 import datetime
 import io
 
-from receipts.demo import make_nik
+from demo.identities import make_nik
 from receipts.importing import import_receipts
 from receipts.models import Receipt, ReceiptEvent, Resident
 

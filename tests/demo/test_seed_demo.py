@@ -24,8 +24,8 @@ def _seed(*args):
 @pytest.fixture(scope="module")
 def _seeded(django_db_setup, django_db_blocker):
     """One seeded database for the module's tests that read it (seeding is their cost)."""
-    with shared_data(django_db_blocker):
-        yield _seed()
+    with shared_data(django_db_blocker, _seed) as output:
+        yield output
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ SIZE = 50_000
 @pytest.fixture(scope="module")
 def _city(django_db_setup, django_db_blocker):
     """The 50,000 receipts, built once for the module: building them is most of its time."""
-    with shared_data(django_db_blocker):
-        seed(SIZE, verbose=False, vacuum=False, rebuild_constraints=False)
+    build = lambda: seed(SIZE, verbose=False, vacuum=False, rebuild_constraints=False)  # noqa: E731
+    with shared_data(django_db_blocker, build):
         yield
 
 

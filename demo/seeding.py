@@ -12,7 +12,6 @@ written (recorded -> queued -> printed -> dispatched -> ready -> collected), wit
 dates, actors and notes, and blank-batch counters equal to the cards it creates.
 """
 
-import csv
 import datetime
 import random
 from collections import Counter, defaultdict
@@ -41,7 +40,6 @@ from demo.data import (
     SLUGS,
     STORY_NOW,
     STREETS,
-    WILAYAH_CSV,
     WITA,
     Counts,
 )
@@ -59,6 +57,7 @@ from distribution.models import (
 )
 from distribution.roles import CLERK_GROUP, DEMO_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
+from receipts.regions import region_rows
 
 BATCH_SIZE = 2000
 
@@ -102,8 +101,7 @@ class DemoSeeder:
     # -- reference data and accounts ------------------------------------------------------
 
     def _wilayah(self):
-        with WILAYAH_CSV.open(encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+        rows = region_rows()
         self.kecamatan: list[Kecamatan] = []
         self.weights: list[int] = []
         self.kelurahan: dict[int, list[Kelurahan]] = defaultdict(list)

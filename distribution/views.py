@@ -5,11 +5,7 @@ anonymous visitors are sent to the admin login. Writes are POST only, call one s
 redirect (post/redirect/get) with a message.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from disdukcapil.errors import ApplicationError
 from distribution import selectors, services
+from distribution.access import staff_page
 from distribution.confirm import arrival_confirm_page, confirm_page, is_confirmed
 from distribution.forms import (
     BlankBatchForm,
@@ -31,26 +28,9 @@ from distribution.forms import (
 )
 from distribution.models import Card, Dispatch, DispatchItem, PickupSchedule, PrintRun
 from receipts.models import Kelurahan
+from receipts.selectors import stale_receipts
 
 CARDS_PER_PAGE = 100
-
-
-def staff_page(permission: str):
-    """Let through active staff holding ``permission``; send anonymous users to log in."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-            if not (user.is_active and user.is_staff and user.has_perm(permission)):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _stale_changelist_url():
@@ -59,8 +39,8 @@ def _stale_changelist_url():
         base = reverse("admin:receipts_receipt_changelist")
     except NoReverseMatch:
         return ""
-    since = selectors.stale_since().date().isoformat()
-    return f"{base}?status__in=printed,dispatched&status_changed_at__lte={since}"
+    # The admin's "macet" filter reads receipts.selectors.stale_receipts, as the count does.
+    return f"{base}?macet=ya"
 
 
 def _dashboard(request, *, batch_form=None, status=200):
@@ -69,7 +49,7 @@ def _dashboard(request, *, batch_form=None, status=200):
         "status_counts": selectors.receipt_status_counts(),
         "runs": selectors.recent_print_runs(),
         "dispatches": selectors.recent_dispatches(),
-        "stale_count": selectors.stale_receipts().count(),
+        "stale_count": stale_receipts().count(),
         "stale_url": _stale_changelist_url(),
         "batch_form": batch_form or BlankBatchForm(),
     }
@@ -408,6 +388,8 @@ def dispatch_schedule(request, pk):
         .order_by("code")
     )
     entries = services.pickup_schedule_plan(kelurahan=kelurahan, **form.cleaned_data)
+    # Told, not refused: a kelurahan with a day already, or cards still on their way.
+    warnings = services.pickup_day_warnings(kecamatan=dispatch.kecamatan, entries=entries)
     try:
         published = services.pickup_schedule_publish(
             kecamatan=dispatch.kecamatan, entries=entries, actor=request.user
@@ -420,4 +402,6 @@ def dispatch_schedule(request, pk):
         _("%(count)s jadwal pengambilan diterbitkan untuk %(kecamatan)s.")
         % {"count": len(published), "kecamatan": dispatch.kecamatan},
     )
+    for warning in warnings:
+        messages.warning(request, warning)
     return redirect("staf:dispatch_detail", pk=dispatch.pk)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from disdukcapil.errors import ApplicationError
+from disdukcapil.localtime import local_day_bounds, next_local_midnight
 from disdukcapil.spreadsheet import BOM, SafeWriter
 from distribution.access import (
     counter_view,
@@ -31,7 +32,7 @@ from distribution.access import (
 from distribution.confirm import arrival_confirm_page, is_confirmed
 from distribution.forms_counter import ArrivalForm, DayForm, HandOverForm, SearchForm, UndoForm
 from distribution.models import Card, Dispatch, HandOver
-from distribution.selectors import active_handover, local_day_end
+from distribution.selectors import active_handover
 from distribution.services import (
     describe_handover,
     dispatch_receive,
@@ -44,13 +45,6 @@ from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 
 SEARCH_LIMIT = 50
 _NIK_RE = re.compile(r"^\d{16}$")
-
-
-def next_local_midnight(now=None) -> datetime.datetime:
-    """The coming midnight in the site's time zone (Asia/Makassar), as an aware datetime."""
-    local = timezone.localtime(now)
-    tomorrow = local.date() + datetime.timedelta(days=1)
-    return datetime.datetime.combine(tomorrow, datetime.time.min, tzinfo=local.tzinfo)
 
 
 class CounterLoginView(auth_views.LoginView):
@@ -318,10 +312,10 @@ def arrival_confirm(request, pk):
 
 def _handovers_of_day(officer, day: datetime.date):
     # The day's bounds in WITA, as a range on handed_at (index-friendly, no date cast).
-    end = local_day_end(day)
+    start, end = local_day_bounds(day)
     return (
         handovers_for(officer)
-        .filter(handed_at__gte=local_day_end(day - datetime.timedelta(days=1)), handed_at__lt=end)
+        .filter(handed_at__gte=start, handed_at__lt=end)
         .select_related("receipt__resident", "clerk", "undone_by")
         .order_by("handed_at", "pk")
     )

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils import timezone
 from distribution.models import BlankBatch, Card, Dispatch, DispatchItem, PickupSchedule, PrintRun
 from distribution.services import dispatch_create, print_run_create, print_run_mark_printed
 from receipts.models import Receipt, ReceiptEvent, Status
-from tests.factories import BlankBatchFactory, UserFactory, waiting_receipts
+from tests.factories import BlankBatchFactory, ReceiptFactory, UserFactory, waiting_receipts
 
 WITA = timezone.get_default_timezone()
 CUTOFF = datetime.date(2017, 8, 5)
@@ -394,3 +395,29 @@ def test_arrival_confirmation_carries_the_ticked_cards(staff_client, dispatch):
     assert dispatch.state == Dispatch.State.RECEIVED
     missing.receipt.refresh_from_db()
     assert missing.receipt.status == Status.DISPATCHED
+
+
+@time_machine.travel(datetime.datetime(2018, 2, 8, 14, 0, tzinfo=WITA), tick=False)
+def test_stale_count_and_the_list_it_links_to_agree_at_the_boundary(staff_client, settings):
+    settings.STALE_AFTER_DAYS = 60
+    now = timezone.now()
+    ages = {
+        "exactly": datetime.timedelta(days=60),
+        "a_second_short": datetime.timedelta(days=60) - datetime.timedelta(seconds=1),
+        "older": datetime.timedelta(days=61),
+    }
+    receipts = {}
+    for name, age in ages.items():
+        receipt = ReceiptFactory(status=Status.DISPATCHED)
+        Receipt.objects.filter(pk=receipt.pk).update(status_changed_at=now - age)
+        receipts[name] = receipt
+
+    dashboard = staff_client.get(reverse("staf:dashboard"))
+    listed = staff_client.get(dashboard.context["stale_url"])
+
+    stale = {receipts["exactly"], receipts["older"]}
+    assert dashboard.context["stale_count"] == len(stale) == 2
+    assert set(listed.context["cl"].result_list) == stale
+    # The flag on each row says the same as the filter.
+    admin = listed.context["cl"].model_admin
+    assert {r for r in Receipt.objects.all() if admin.stale(r)} == stale

@@ -72,6 +72,9 @@ ROUTES = {
     "loket/kiriman/<int:pk>/": rule(SELATAN_OFFICERS),
     "loket/hari-ini/": rule(ANY_OFFICER),
     "loket/hari-ini.csv": rule(ANY_OFFICER),
+    "loket/jadwal/": rule(ANY_OFFICER),
+    "loket/jadwal/<int:pk>/": rule(SELATAN_OFFICERS),
+    "loket/jadwal/<int:pk>.csv": rule(SELATAN_OFFICERS),
     # Staff pages and exports: the staff group (a superuser holds every permission).
     "staf/ekspor/cetak/<int:run_id>/": rule(STAFF_ONLY),
     "staf/ekspor/resi/": rule(STAFF_ONLY),
@@ -87,6 +90,11 @@ ROUTES = {
     "staf/kiriman/<int:pk>/": rule(STAFF_ONLY),
     "staf/kiriman/<int:pk>/terima/": rule(STAFF_ONLY),
     "staf/kiriman/<int:pk>/jadwal/": rule(STAFF_ONLY),
+    "staf/jadwal/": rule(STAFF_ONLY),
+    "staf/jadwal/<int:pk>/daftar/": rule(STAFF_ONLY),
+    "staf/jadwal/<int:pk>/daftar.csv": rule(STAFF_ONLY),
+    "staf/jadwal/<int:pk>/ubah/": rule(STAFF_ONLY),
+    "staf/jadwal/<int:pk>/batal/": rule(STAFF_ONLY),
     # The admin site itself. Clerks are not is_staff: the admin sends them to its login.
     "admin/receipts/import/": rule(STAFF_ONLY),
     "admin/": rule(STAFF_ONLY),
@@ -264,6 +272,8 @@ def url_for(route: str, world) -> str:
             "staf/kartu/": rows["distribution/card"].pk,
             "staf/kiriman/": world["dispatch"].pk,
             "loket/kiriman/": world["dispatch"].pk,
+            "staf/jadwal/": rows["distribution/pickupschedule"].pk,
+            "loket/jadwal/": rows["distribution/pickupschedule"].pk,
         }
         for start, value in pk.items():
             if route.startswith(start):

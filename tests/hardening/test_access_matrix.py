@@ -316,6 +316,7 @@ def test_every_url_has_an_access_rule():
     assert missing == [], "add a rule to tests/hardening/test_access_matrix.py for these"
 
 
+@pytest.mark.slow
 def test_access_matrix(client, world, capsys):
     clients = {}
     for persona in PERSONAS:

@@ -14,7 +14,6 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from disdukcapil.ratelimit import limit_key
-from tests.conftest import requires_postgres
 
 RIGHT = "sandi-uji-123"
 REDIS_DOWN = {
@@ -94,7 +93,8 @@ def test_ipv6_clients_are_counted_per_64(client, clerk_selatan, limits_on):
     assert statuses == [200] * 10 + [429]
 
 
-@requires_postgres
+@pytest.mark.postgres
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_parallel_burst_from_one_address_gets_exactly_the_limit(clerk_selatan, limits_on):
     """40 failed logins at once from one address, limit 10 a minute: 10 checked, 30 refused."""

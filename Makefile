@@ -24,7 +24,7 @@ run: install
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0 \
-		$(BIN)/gunicorn --config disdukcapil/gunicorn.conf.py disdukcapil.wsgi
+		$(BIN)/python bin/run-all
 
 test: install
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ urlpatterns = [
     path("loket/", include("distribution.urls_counter")),
     path("staf/ekspor/", include("receipts.urls_staff")),
     path("staf/", include("distribution.urls")),
+    path("pesan/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "admin/receipts/import/",

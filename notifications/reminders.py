@@ -1,0 +1,5 @@
+"""Reminders written by the periodic tick (not caused by a status change)."""
+
+
+def reminders_create() -> dict:
+    return {}

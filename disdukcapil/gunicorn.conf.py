@@ -1,6 +1,6 @@
 """gunicorn configuration: sync workers sized for a small machine.
 
-The lookup is short and CPU-bound, so sync workers (cores + 1, measured below) keep it simple;
+The lookup is short and CPU-bound, so sync workers (one per core, measured below) keep it simple;
 max_requests recycles workers (rarely) to bound memory, and a crashed worker is replaced by the
 arbiter while the others keep serving.
 
@@ -15,11 +15,12 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# cores + 1 sync workers: the lookup is CPU-bound Python (its queries take well under a
+# One sync worker per core: the lookup is CPU-bound Python (its queries take well under a
 # millisecond), and PostgreSQL runs on the same cores; more workers only queue for the CPU.
 # bench/lookup.py on 2 cores, 1,000,000 receipts, /cek/ at 32 connections: 2 workers 256 req/s,
-# 3 workers 236, 5 workers 132, gthread 2x4 145 (shared machine, load 2-8: see README).
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+# 3 workers (cores + 1) 236, 5 workers 132, gthread 2x4 145 (shared machine, load 2-8: see
+# README). WEB_CONCURRENCY overrides it.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "disdukcapil.security.RequestLimitsMiddleware",
     "disdukcapil.ratelimit.RateLimitMiddleware",
+    # Public read-only views to the replica (before anything that may read the database).
+    "disdukcapil.db_router.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +104,31 @@ else:
             "OPTIONS": {"timeout": 20},
         }
     }
+
+# A streaming replica for the public reads (disdukcapil/db_router.py): the lookup, the API and
+# the statistics read it while it is up and at most REPLICA_MAX_LAG_SECONDS behind; every
+# write, staff, the counter, the admin and the task worker use the primary (default).
+REPLICA_DATABASE_URL = env_str("REPLICA_DATABASE_URL")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # A replica host that is gone must cost a request 2 s at most, once per check interval.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "DB_CONNECT_TIMEOUT", 2
+    )
+    # Tests: the replica alias is the test database itself unless a test points it at a
+    # real replica (tests/deploy/test_replica_router.py).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["disdukcapil.db_router.PrimaryReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 1)
+# URL names (namespace:name) of the views that read only and may read the replica.
+REPLICA_READ_VIEWS = frozenset(
+    {"receipts:lookup", "receipts:api_receipt", "receipts:statistik", "receipts:home"}
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

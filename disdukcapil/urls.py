@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from disdukcapil.health import readyz
 from receipts.admin_import import import_view as receipts_import_view
 
 urlpatterns = [
+    # Readiness for the load balancer (database + replica lag); /healthz is liveness.
+    path("readyz", readyz, name="readyz"),
     path("", include("receipts.urls")),
     path("loket/", include("distribution.urls_counter")),
     path("staf/ekspor/", include("receipts.urls_staff")),

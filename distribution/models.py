@@ -136,7 +136,7 @@ class Card(models.Model):
             models.Index(fields=["print_run", "position"], name="card_run_position_idx"),
             # The printing rate shown with a waiting receipt on the public lookup (cards
             # printed in the last weeks): a short range of recent rows instead of a scan of
-            # every card ever printed (~200 ms at 880,000 cards; bench/README).
+            # every card ever printed (~200 ms at 880,000 cards; README, Benchmarks).
             models.Index(
                 fields=["printed_at"],
                 condition=Q(outcome="printed"),

@@ -1,4 +1,4 @@
-"""Reads for blank stock, the print queue and the staff dashboard."""
+"""Reads for blank stock, the print queue, the staff dashboard and hand-overs."""
 
 import datetime
 
@@ -7,7 +7,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from distribution.models import BlankBatch, Dispatch, PrintRun
+from distribution.models import BlankBatch, Dispatch, HandOver, PrintRun
 from receipts.models import Kecamatan, Receipt, Status
 
 _STOCK_LEFT = F("quantity") - F("used") - F("spoiled")
@@ -96,4 +96,14 @@ def recent_dispatches(limit: int = 10) -> QuerySet[Dispatch]:
             n_missing=Count("items", filter=Q(items__arrived=False)),
         )
         .order_by("-sent_at")[:limit]
+    )
+
+
+def active_handover(receipt: Receipt) -> HandOver | None:
+    """Return the receipt's hand-over that has not been undone, if any."""
+    return (
+        HandOver.objects.filter(receipt=receipt, undone_at__isnull=True)
+        .select_related("clerk")
+        .order_by("-handed_at")
+        .first()
     )

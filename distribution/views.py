@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from disdukcapil.errors import ApplicationError
 from distribution import selectors, services
 from distribution.forms import (
     BlankBatchForm,
@@ -88,7 +89,7 @@ def batch_create(request):
         return _dashboard(request, batch_form=form, status=400)
     try:
         batch = services.blank_batch_receive(**form.cleaned_data, actor=request.user)
-    except services.DistributionError as exc:
+    except ApplicationError as exc:
         form.add_error(None, exc.message)
         return _dashboard(request, batch_form=form, status=409)
     messages.success(
@@ -117,7 +118,7 @@ def run_preview(request):
         return _run_form_page(request, form, status=400)
     try:
         preview = services.print_run_preview(**form.cleaned_data)
-    except services.DistributionError as exc:
+    except ApplicationError as exc:
         form.add_error(None, exc.message)
         return _run_form_page(request, form, status=400)
     return render(
@@ -135,7 +136,7 @@ def run_create(request):
         return _run_form_page(request, form, status=400)
     try:
         run = services.print_run_create(**form.cleaned_data, actor=request.user)
-    except services.DistributionError as exc:
+    except ApplicationError as exc:
         form.add_error(None, exc.message)
         return _run_form_page(request, form, status=409)
     if run.allocated < run.requested:
@@ -202,7 +203,7 @@ def run_mark_printed(request, pk):
     run = get_object_or_404(PrintRun, pk=pk)
     try:
         count = services.print_run_mark_printed(print_run=run, actor=request.user)
-    except services.DistributionError as exc:
+    except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -223,7 +224,7 @@ def card_spoil(request, pk):
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         services.card_mark_spoiled(card=card, actor=request.user, note=note)
-    except services.DistributionError as exc:
+    except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -240,7 +241,7 @@ def run_dispatch(request, pk):
     run = get_object_or_404(PrintRun, pk=pk)
     try:
         dispatches = services.dispatch_create(print_run=run, actor=request.user)
-    except services.DistributionError as exc:
+    except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("staf:run_detail", pk=run.pk)
     messages.success(
@@ -314,14 +315,16 @@ def dispatch_receive(request, pk):
             missing_card_ids=form.cleaned_data["missing"],
             note=form.cleaned_data["note"],
         )
-    except (services.DistributionError, services.TransitionError) as exc:
+    except ApplicationError as exc:
+        # A double click or a second person confirming: say so on the page, change nothing.
         messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("Kiriman diterima: %(arrived)s kartu sampai, %(missing)s tidak ada.")
-            % {"arrived": arrived, "missing": missing},
-        )
+        dispatch.refresh_from_db()
+        return _dispatch_page(request, dispatch, status=409)
+    messages.success(
+        request,
+        _("Kiriman diterima: %(arrived)s kartu sampai, %(missing)s tidak ada.")
+        % {"arrived": arrived, "missing": missing},
+    )
     return redirect("staf:dispatch_detail", pk=dispatch.pk)
 
 
@@ -343,7 +346,7 @@ def dispatch_schedule(request, pk):
         published = services.pickup_schedule_publish(
             kecamatan=dispatch.kecamatan, entries=entries, actor=request.user
         )
-    except services.DistributionError as exc:
+    except ApplicationError as exc:
         form.add_error(None, exc.message)
         return _dispatch_page(request, dispatch, schedule_form=form, status=400)
     messages.success(

@@ -4,7 +4,6 @@ Every view is wrapped in ``counter_view`` (login, Officer row, no caching) and r
 through the ``distribution.access`` scopes, so a clerk never sees another kecamatan's cards.
 """
 
-import csv
 import datetime
 import re
 
@@ -17,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from disdukcapil.errors import ApplicationError
+from disdukcapil.spreadsheet import SafeWriter
 from distribution.access import (
     counter_view,
     dispatches_for,
@@ -26,18 +27,16 @@ from distribution.access import (
     receipts_for,
 )
 from distribution.forms_counter import ArrivalForm, HandOverForm, SearchForm, UndoForm
-from distribution.handovers import (
-    HandOverError,
-    active_handover,
+from distribution.models import Card, Dispatch
+from distribution.selectors import active_handover
+from distribution.services import (
     describe_handover,
+    dispatch_receive,
     handover_record,
     handover_undo,
 )
-from distribution.models import Card, Dispatch
-from distribution.services import DistributionError, dispatch_receive
 from receipts.models import ReceiptEvent, Status
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
-from receipts.services import TransitionError
 
 SEARCH_LIMIT = 50
 _NIK_RE = re.compile(r"^\d{16}$")
@@ -166,7 +165,7 @@ def receipt_detail(request, number):
         return _card_page(request, receipt, form, status=400)
     try:
         handover_record(receipt=receipt, actor=request.user, **form.cleaned_data)
-    except HandOverError as refusal:
+    except ApplicationError as refusal:
         # Double submission or a second clerk: show who handed it over, never a 500.
         return _card_page(request, receipt, HandOverForm(), error=refusal.message, status=409)
     messages.success(
@@ -184,7 +183,11 @@ def handover_undo_view(request, number):
         return render(request, "distribution/counter_undo_forbidden.html", status=403)
     handover = active_handover(receipt)
     if handover is None:
-        messages.info(request, _("Tidak ada serah terima yang bisa dibatalkan untuk resi ini."))
+        nothing = _("Tidak ada serah terima yang bisa dibatalkan untuk resi ini.")
+        if request.method == "POST":
+            # Undone already (a double click, or another supervisor): refuse, never redo.
+            return _card_page(request, receipt, HandOverForm(), error=nothing, status=409)
+        messages.info(request, nothing)
         return redirect("loket:receipt", number=receipt.number)
     form = UndoForm(request.POST or None)
     status = 200
@@ -194,7 +197,7 @@ def handover_undo_view(request, number):
                 handover_undo(
                     handover=handover, actor=request.user, reason=form.cleaned_data["reason"]
                 )
-            except HandOverError as refusal:
+            except ApplicationError as refusal:
                 form.add_error(None, refusal.message)
                 status = 409
             else:
@@ -235,7 +238,9 @@ def arrivals(request):
 @require_http_methods(["GET", "POST"])
 def arrival_confirm(request, pk):
     dispatch = get_object_or_404(dispatches_for(request.officer), pk=pk)
-    if dispatch.state != Dispatch.State.SENT:
+    # A POST goes on to the service, which refuses a confirmed dispatch with a 409 and says
+    # when it was confirmed (a double click, or two clerks at once).
+    if dispatch.state != Dispatch.State.SENT and request.method != "POST":
         messages.info(request, _("Kiriman ini sudah dikonfirmasi."))
         return redirect("loket:arrivals")
     items = list(
@@ -254,7 +259,7 @@ def arrival_confirm(request, pk):
                     missing_card_ids=[int(pk) for pk in form.cleaned_data["missing"]],
                     note=form.cleaned_data["note"],
                 )
-            except (DistributionError, TransitionError) as refusal:
+            except ApplicationError as refusal:
                 form.add_error(None, refusal.message)
                 status = 409
             else:
@@ -295,19 +300,13 @@ def today(request):
     )
 
 
-def _csv_cell(value) -> str:
-    # A cell starting with = + - @ would be run as a formula by spreadsheet programs.
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @counter_view
 def today_csv(request):
     day = timezone.localdate()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"serah-terima-{request.officer.kecamatan.slug}-{day.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response, dialect="plain")
     writer.writerow(
         [_("Waktu"), _("Nomor resi"), _("Nama"), _("Diambil oleh"), _("Petugas"), _("Keterangan")]
     )
@@ -324,15 +323,12 @@ def today_csv(request):
             }
         writer.writerow(
             [
-                _csv_cell(value)
-                for value in (
-                    timezone.localtime(handover.handed_at).strftime("%H:%M"),
-                    handover.receipt.number,
-                    handover.receipt.resident.full_name,
-                    collector,
-                    handover.clerk.get_username(),
-                    remark,
-                )
+                timezone.localtime(handover.handed_at).strftime("%H:%M"),
+                handover.receipt.number,
+                handover.receipt.resident.full_name,
+                collector,
+                handover.clerk.get_username(),
+                remark,
             ]
         )
     return response

@@ -23,6 +23,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from disdukcapil.errors import ApplicationError
 from receipts import lookup_cache
 from receipts.models import (
     CLOSED_STATUSES,
@@ -39,7 +40,7 @@ from receipts.numbers import (
     validate_nik,
     validate_nik_matches,
 )
-from receipts.services import TRANSITIONS, TransitionError, receipt_create, receipt_transition
+from receipts.services import TRANSITIONS, receipt_create, receipt_transition
 
 # Statuses the printing, dispatch and counter pages own: the admin only puts receipts on
 # hold, cancels them, and sends a receipt on hold back to where it can continue.
@@ -282,7 +283,7 @@ def change_status(modeladmin, request, queryset):
     for receipt in receipts:
         try:
             receipt_transition(receipt=receipt, to=to, actor=request.user, note=note)
-        except TransitionError as exc:
+        except ApplicationError as exc:
             modeladmin.message_user(request, exc.message, messages.ERROR)
         else:
             moved += 1
@@ -388,7 +389,7 @@ class ReceiptAdmin(BigTableAdmin):
                 receipt_transition(
                     receipt=obj, to=to, actor=request.user, note=form.cleaned_data["move_note"]
                 )
-            except TransitionError as exc:
+            except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
 
 

@@ -6,7 +6,6 @@ to the user, so the summary page and the download link work after the redirect (
 get) and from any worker.
 """
 
-import csv
 import io
 import secrets
 import zlib
@@ -23,7 +22,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from receipts.importer import ImportFormatError, import_receipts
+from disdukcapil.spreadsheet import SafeWriter
+from receipts.importing import ImportFormatError, import_receipts
 from receipts.models import Receipt
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -70,7 +70,7 @@ def import_upload_run(*, upload, actor, dry_run: bool) -> str:
     compressor = zlib.compressobj()
     chunks = []
     text = io.StringIO()
-    writer = csv.writer(text, delimiter=";")
+    writer = SafeWriter(text, dialect="staff")
 
     def flush():
         chunks.append(compressor.compress(text.getvalue().encode("utf-8")))

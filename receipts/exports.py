@@ -6,7 +6,6 @@ Rows are streamed (StreamingHttpResponse over ``iterator(chunk_size=...)``): mem
 for 500,000 rows, and each export is one query whatever the number of rows.
 """
 
-import csv
 import re
 from functools import wraps
 
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from disdukcapil.spreadsheet import stream_lines
 from distribution.models import Card, PrintRun
 from receipts.models import Kecamatan, Receipt, Status
 
@@ -27,21 +27,10 @@ CHUNK_SIZE = 2000
 _SLUG_RE = re.compile(r"\A[-a-zA-Z0-9_]{1,50}\Z")
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value):
-        return value
-
-
 def _stream(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    def lines():
-        writer = csv.writer(_Echo(), delimiter=";")
-        yield "\ufeff" + writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        stream_lines(header, rows, dialect="staff"), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -211,10 +211,6 @@ class Receipt(models.Model):
     def get_absolute_url(self):
         return reverse("receipts:lookup") + f"?nomor={self.number}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status not in CLOSED_STATUSES
-
 
 class ReceiptEvent(models.Model):
     """One status change: the audit trail and the public timeline."""

@@ -9,7 +9,7 @@ import datetime
 import functools
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, F, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -83,7 +83,11 @@ def receipt_stamp(*, number: str) -> tuple | None:
     database driver gives it, which is all receipts.lookup_cache compares.
     """
     sql, params = _stamp_query()
-    with connection.cursor() as cursor:
+    # The database the router reads Receipt from in this request, never a fixed one: the
+    # stamp must come from the same database (and so the same point in time) as the body it
+    # validates, or a lagging replica's old body would be kept under the primary's new stamp
+    # and served until the next change (tests/deploy/test_replica_router.py).
+    with connections[router.db_for_read(Receipt)].cursor() as cursor:
         cursor.execute(sql, [number if isinstance(p, _Number) else p for p in params])
         return cursor.fetchone()
 

@@ -1,8 +1,12 @@
-"""Writes to receipts. The only module that changes ``Receipt.status``.
+"""Writes to receipts. Every change of an existing receipt's ``Receipt.status`` goes through
+here. Two writers set a status without it, on receipts they create: the import (every new
+receipt starts ``recorded``, with its first event; receipts/importing/) and the demo seeder
+(whole made-up histories at once).
 
 Locking policy: a single receipt is changed under ``select_for_update()`` inside
-``transaction.atomic()``; many receipts at once are changed by one conditional UPDATE whose
-``WHERE status = <from>`` makes a concurrent change lose cleanly (its row count is checked).
+``transaction.atomic()``; many receipts at once are first locked with ``SELECT … FOR UPDATE``
+(in id order, so two bulk moves cannot deadlock) and then changed by one conditional UPDATE
+whose ``WHERE status = <from>`` leaves out any receipt a concurrent change moved first.
 """
 
 from collections.abc import Iterable
@@ -11,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disdukcapil.errors import ApplicationError
 from receipts import hooks, lookup_cache
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
 
@@ -33,12 +38,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class TransitionError(Exception):
+class TransitionError(ApplicationError):
     """A status change that the transition table, or the receipt's current state, refuses."""
 
-    def __init__(self, message: str, *, receipt=None):
-        super().__init__(message)
-        self.message = message
+    default_code = "transition_refused"
+
+    def __init__(self, message: str, code: str | None = None, *, receipt=None):
+        super().__init__(message, code)
         self.receipt = receipt
 
 
@@ -110,8 +116,11 @@ def receipts_transition_bulk(
 ) -> int:
     """Move every listed receipt that is still in ``from_status`` to ``to``; return how many.
 
-    One conditional UPDATE and one bulk INSERT of events, whatever the number of receipts.
-    Receipts that someone else moved meanwhile are not touched (the WHERE clause excludes
+    Per chunk of ids (one chunk on PostgreSQL): a ``SELECT … FOR UPDATE`` of the receipts still
+    in ``from_status``, in id order (it waits for a concurrent change of the same receipts, and
+    two bulk moves lock in the same order, so they cannot deadlock), one conditional UPDATE of
+    the locked ones and one bulk INSERT of their events, whatever the number of receipts.
+    Receipts that someone else moved meanwhile are not touched (the WHERE clauses exclude
     them); callers that need all-or-nothing compare the returned count and raise. Callers that
     move receipts into or out of ``recorded`` (print runs) call ``lookup_cache.invalidate()``
     themselves, after their other writes.

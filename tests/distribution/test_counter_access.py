@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from distribution.handovers import handover_record
 from distribution.models import HandOver
+from distribution.services import handover_record
 from receipts.models import Status
 from tests.factories import dispatched_cards
 

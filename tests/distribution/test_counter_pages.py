@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from distribution.handovers import handover_record, handover_undo
 from distribution.models import Dispatch, HandOver
+from distribution.services import handover_record, handover_undo
 from receipts.models import Status
 from tests.factories import ResidentFactory, dispatched_cards, ready_card
 

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
-from distribution.handovers import HandOverError, handover_record
 from distribution.models import HandOver
 from distribution.roles import CLERK_GROUP, ensure_roles
+from distribution.services import HandOverError, handover_record
 from receipts.models import ReceiptEvent, Status
 from tests.conftest import requires_postgres
 from tests.factories import OfficerFactory, UserFactory

@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from distribution.handovers import HandOverError, handover_record, handover_undo
 from distribution.models import HandOver
+from distribution.services import HandOverError, handover_record, handover_undo
 from receipts.models import ReceiptEvent, Status
 from tests.factories import ReceiptFactory
 

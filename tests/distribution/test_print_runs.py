@@ -167,7 +167,8 @@ def test_a_failure_after_allocation_leaves_no_trace(sepinggan, staff, blanks):
 
     with (
         mock.patch(
-            "distribution.services.receipts_transition_bulk", side_effect=RuntimeError("boom")
+            "distribution.services._common.receipts_transition_bulk",
+            side_effect=RuntimeError("boom"),
         ),
         pytest.raises(RuntimeError),
     ):
@@ -186,7 +187,7 @@ def test_a_receipt_moved_meanwhile_rolls_the_whole_run_back(sepinggan, staff, bl
     waiting_receipts(kelurahan=sepinggan, count=5, first_recorded_at=at(1))
 
     with (
-        mock.patch("distribution.services.receipts_transition_bulk", return_value=4),
+        mock.patch("distribution.services._common.receipts_transition_bulk", return_value=4),
         pytest.raises(DistributionError, match="tidak ada yang disimpan"),
     ):
         print_run_create(kecamatan=None, count=5, cutoff_date=CUTOFF, actor=staff)

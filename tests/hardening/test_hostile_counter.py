@@ -6,8 +6,8 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from distribution.handovers import handover_record
 from distribution.models import DispatchItem, HandOver
+from distribution.services import handover_record
 from receipts.models import Status
 from tests.factories import ResidentFactory, dispatched_cards
 from tests.hardening.hostile import (

@@ -4,8 +4,7 @@ The lookup page and the API are asked before the change (so any cache would be w
 right after it, without clearing anything in between.
 """
 
-from distribution.handovers import handover_record
-from distribution.services import dispatch_receive
+from distribution.services import dispatch_receive, handover_record
 from tests.factories import dispatched_cards, ready_card
 
 

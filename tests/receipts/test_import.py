@@ -6,9 +6,15 @@ from unittest import mock
 
 import pytest
 
-from receipts import importer
 from receipts.demo import make_nik
-from receipts.importer import ImportFormatError, import_receipts
+from receipts.importing import (
+    ImportFormatError,
+    import_receipts,
+    loading,
+    staging,
+    validation,
+    workers,
+)
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
 from tests.conftest import requires_postgres
 from tests.factories import KecamatanFactory, KelurahanFactory, ReceiptFactory, ResidentFactory
@@ -375,7 +381,7 @@ def test_error_after_the_first_chunk_leaves_no_trace(places, sepinggan):
         )
         for n in range(5)
     ]
-    real_load = importer._Stage.load
+    real_load = staging._Stage.load
     calls = []
 
     def load_then_fail(self, staged):
@@ -385,7 +391,7 @@ def test_error_after_the_first_chunk_leaves_no_trace(places, sepinggan):
         return real_load(self, staged)
 
     with (
-        mock.patch.object(importer._Stage, "load", load_then_fail),
+        mock.patch.object(staging._Stage, "load", load_then_fail),
         pytest.raises(RuntimeError),
     ):
         run(csv_text(*rows), chunk_rows=2)
@@ -394,7 +400,7 @@ def test_error_after_the_first_chunk_leaves_no_trace(places, sepinggan):
 
 def test_error_after_writing_receipts_and_events_rolls_everything_back(places):
     before = counts()
-    real_insert = importer._insert_receipts_and_events
+    real_insert = loading._insert_receipts_and_events
     written = []
 
     def insert_then_fail(cursor, **kwargs):
@@ -402,7 +408,7 @@ def test_error_after_writing_receipts_and_events_rolls_everything_back(places):
         raise RuntimeError("killed")
 
     with (
-        mock.patch.object(importer, "_insert_receipts_and_events", insert_then_fail),
+        mock.patch.object(loading, "_insert_receipts_and_events", insert_then_fail),
         pytest.raises(RuntimeError),
     ):
         run(csv_text(siti(), budi()), bulk_load=False)  # (the empty tables would load in bulk)
@@ -483,7 +489,7 @@ def test_workers_give_the_same_results_and_rejects_as_one_process(places):
     text = csv_text(*_mixed_rows())
     one = run(text, chunk_rows=2, dry_run=True)
     with mock.patch.object(
-        importer, "ProcessPoolExecutor", wraps=importer.ProcessPoolExecutor
+        workers, "ProcessPoolExecutor", wraps=workers.ProcessPoolExecutor
     ) as pool:
         two = run(text, chunk_rows=2, dry_run=True, workers=2)
     assert pool.call_count == 1
@@ -499,7 +505,7 @@ def test_workers_give_the_same_results_and_rejects_as_one_process(places):
 def test_error_mid_file_with_workers_leaves_no_trace(places, sepinggan):
     ReceiptFactory(resident=ResidentFactory(nik=BUDI_NIK, kelurahan=sepinggan))
     before = counts()
-    real_load = importer._Stage.load
+    real_load = staging._Stage.load
     calls = []
 
     def load_then_fail(self, payload):
@@ -509,17 +515,17 @@ def test_error_mid_file_with_workers_leaves_no_trace(places, sepinggan):
         return real_load(self, payload)
 
     with (
-        mock.patch.object(importer._Stage, "load", load_then_fail),
+        mock.patch.object(staging._Stage, "load", load_then_fail),
         pytest.raises(RuntimeError, match="disk full"),
     ):
         run(csv_text(*_mixed_rows()), chunk_rows=2, workers=2)
     assert counts() == before
-    assert importer._WORKER_STAGER is None  # the workers are gone
+    assert workers._WORKER_STAGER is None  # the workers are gone
 
 
 def test_crash_inside_a_worker_fails_the_import_and_leaves_no_trace(places):
     before = counts()
-    real_clean = importer.RowValidator.clean
+    real_clean = validation.RowValidator.clean
 
     def clean_or_crash(self, cells):
         if cells["nomor_resi"] == "BPN1708010008":
@@ -528,7 +534,7 @@ def test_crash_inside_a_worker_fails_the_import_and_leaves_no_trace(places):
 
     # Patched before the workers are forked, so they inherit it.
     with (
-        mock.patch.object(importer.RowValidator, "clean", clean_or_crash),
+        mock.patch.object(validation.RowValidator, "clean", clean_or_crash),
         pytest.raises(ZeroDivisionError),
     ):
         run(csv_text(*_mixed_rows()), chunk_rows=2, workers=2)

@@ -1,4 +1,4 @@
-"""The first import into empty tables (importer._BulkLoad): indexes and foreign keys built once
+"""The first import into empty tables (receipts.importing.bulk._BulkLoad): indexes and foreign keys built once
 after the rows. It must give exactly what the ordinary path gives, keep the schema, and undo
 its DDL with everything else when the import fails."""
 
@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from receipts import importer
+from receipts.importing import bulk as bulk_load
 from receipts.models import Receipt, ReceiptEvent, Resident
 from tests.conftest import requires_postgres
 from tests.factories import (
@@ -110,7 +110,7 @@ def test_bulk_load_gives_what_the_ordinary_path_gives(places):
     written = content()
     wipe()
     with mock.patch.object(
-        importer._BulkLoad, "complete", autospec=True, side_effect=importer._BulkLoad.complete
+        bulk_load._BulkLoad, "complete", autospec=True, side_effect=bulk_load._BulkLoad.complete
     ) as bulk_insert:
         bulk = run(text)
     assert bulk_insert.call_count == 1  # the bulk path did run
@@ -142,14 +142,14 @@ def test_bulk_load_keeps_every_index_and_constraint(places):
 
 def test_failure_after_the_bulk_load_undoes_it_and_its_ddl(places):
     before, schema_before = counts(), schema()
-    real_finish = importer._BulkLoad.finish
+    real_finish = bulk_load._BulkLoad.finish
 
     def finish_then_fail(self):
         real_finish(self)
         raise RuntimeError("killed")
 
     with (
-        mock.patch.object(importer._BulkLoad, "finish", finish_then_fail),
+        mock.patch.object(bulk_load._BulkLoad, "finish", finish_then_fail),
         pytest.raises(RuntimeError, match="killed"),
     ):
         run(csv_text(siti(), budi()))
@@ -160,7 +160,7 @@ def test_failure_after_the_bulk_load_undoes_it_and_its_ddl(places):
 def test_failure_while_the_indexes_are_dropped_restores_them(places):
     schema_before = schema()
     with (
-        mock.patch.object(importer._BulkLoad, "finish", side_effect=RuntimeError("killed")),
+        mock.patch.object(bulk_load._BulkLoad, "finish", side_effect=RuntimeError("killed")),
         pytest.raises(RuntimeError),
     ):
         run(csv_text(siti(), budi()))
@@ -206,7 +206,7 @@ def test_a_reader_holding_a_table_sends_the_import_the_ordinary_way(places):
     thread.start()
     try:
         assert reading.wait(10)
-        with mock.patch.object(importer, "BULK_LOCK_TIMEOUT", "200ms"):
+        with mock.patch.object(bulk_load, "BULK_LOCK_TIMEOUT", "200ms"):
             result, _rejects = run(csv_text(siti(), budi()))
     finally:
         done.set()

@@ -99,12 +99,12 @@ def test_exit_codes_from_the_shell(places, tmp_path):
 def test_database_failure_is_a_clear_message_and_nothing_is_saved(places, tmp_path, monkeypatch):
     from django.db import IntegrityError
 
-    from receipts import importer
+    from receipts.importing import orchestration
 
     def collide(cursor, **kwargs):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr(importer, "_apply", collide)  # (both the ordinary and the bulk path)
+    monkeypatch.setattr(orchestration, "_apply", collide)  # (both the ordinary and the bulk path)
     path = tmp_path / "resi.csv"
     path.write_text(csv_text(siti()), encoding="utf-8")
     with pytest.raises(CommandError, match="tidak ada yang disimpan"):
@@ -115,11 +115,11 @@ def test_database_failure_is_a_clear_message_and_nothing_is_saved(places, tmp_pa
 def test_workers_option_gives_the_same_summary(places, tmp_path, monkeypatch):
     from unittest import mock
 
-    from receipts import importer
+    from receipts.importing import orchestration, workers
 
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 1)  # several chunks, so the workers really run
-    pool = mock.Mock(wraps=importer.ProcessPoolExecutor)
-    monkeypatch.setattr(importer, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(orchestration, "CHUNK_ROWS", 1)  # several chunks, so the workers really run
+    pool = mock.Mock(wraps=workers.ProcessPoolExecutor)
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", pool)
     path = tmp_path / "resi.csv"
     path.write_text(csv_text(siti(), budi(nik="123"), budi()), encoding="utf-8")
     output = command(str(path), "--workers", "2")

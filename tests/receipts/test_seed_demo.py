@@ -151,7 +151,7 @@ def test_some_residents_moved_their_nik_district_is_not_their_kecamatan(seeded):
 def test_the_documented_import_example_is_accepted_on_the_demo_data(seeded, settings):
     # Staff trying docs/contoh_import.csv on a demo install must not see every row refused
     # because its receipt numbers are already taken by demo receipts.
-    from receipts.importer import import_receipts
+    from receipts.importing import import_receipts
 
     with open(settings.BASE_DIR / "docs" / "contoh_import.csv", "rb") as example:
         result = import_receipts(example)

@@ -1,13 +1,13 @@
 """``manage.py import_receipts FILE [--dry-run] [--rejects OUT.csv]``: bulk import of receipts."""
 
-import csv
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from receipts.importer import (
+from disdukcapil.spreadsheet import SafeWriter
+from receipts.importing import (
     ImportFormatError,
     default_workers,
     import_receipts,
@@ -66,7 +66,7 @@ class Command(BaseCommand):
         try:
             if rejects:
                 rejects_out = open(rejects, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-                writer = csv.writer(rejects_out, delimiter=";")
+                writer = SafeWriter(rejects_out, dialect="staff")
             result = import_receipts(
                 source,
                 dry_run=dry_run,

@@ -10,17 +10,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disdukcapil.errors import ApplicationError
 from distribution.models import Card, HandOver, IdDocumentType, Officer
+from distribution.selectors import active_handover
 from receipts.models import Receipt, Status
 from receipts.services import TransitionError, receipt_transition
 
 
-class HandOverError(Exception):
-    """A hand-over or undo the counter's rules refuse; ``message`` is shown to the clerk as is."""
+class HandOverError(ApplicationError):
+    """A hand-over or undo the counter's rules refuse; ``handover`` names the one in the way."""
 
-    def __init__(self, message: str, *, handover: HandOver | None = None):
-        super().__init__(message)
-        self.message = message
+    default_code = "handover_refused"
+
+    def __init__(self, message: str, code: str | None = None, *, handover: HandOver | None = None):
+        super().__init__(message, code)
         self.handover = handover
 
 
@@ -43,16 +46,6 @@ def describe_handover(handover: HandOver) -> str:
     return text + "."
 
 
-def active_handover(receipt: Receipt) -> HandOver | None:
-    """Return the receipt's hand-over that has not been undone, if any."""
-    return (
-        HandOver.objects.filter(receipt=receipt, undone_at__isnull=True)
-        .select_related("clerk")
-        .order_by("-handed_at")
-        .first()
-    )
-
-
 def _officer_or_refuse(actor, *, kecamatan_id: int, perm: str, supervisor: bool = False) -> Officer:
     officer = Officer.objects.filter(user=actor).first() if actor.is_authenticated else None
     if officer is None or officer.kecamatan_id != kecamatan_id:
@@ -65,7 +58,7 @@ def _officer_or_refuse(actor, *, kecamatan_id: int, perm: str, supervisor: bool 
 
 
 def _already_collected(handover: HandOver) -> HandOverError:
-    return HandOverError(describe_handover(handover), handover=handover)
+    return HandOverError(describe_handover(handover), "handover_already_done", handover=handover)
 
 
 @transaction.atomic
@@ -184,7 +177,7 @@ def handover_undo(*, handover: HandOver, actor, reason: str) -> HandOver:
         supervisor=True,
     )
     if locked.undone_at is not None:
-        raise HandOverError(_("Serah terima ini sudah dibatalkan."))
+        raise HandOverError(_("Serah terima ini sudah dibatalkan."), "handover_already_undone")
     if not reason:
         raise HandOverError(_("Tuliskan alasan pembatalan."))
     now = timezone.now()
@@ -199,6 +192,6 @@ def handover_undo(*, handover: HandOver, actor, reason: str) -> HandOver:
             at=now,
         )
     except TransitionError as error:
-        raise HandOverError(error.message) from None
+        raise HandOverError(error.message, error.code) from None
     handover.undone_at, handover.undone_by, handover.undo_reason = now, actor, locked.undo_reason
     return locked

@@ -1,0 +1,51 @@
+"""Writes for blank stock, printing, dispatch, pickup schedules and hand-overs.
+
+One module per sub-domain; the public names are re-exported here so callers write
+``from distribution.services import print_run_create``. Status changes go through
+``receipts.services``; reads live in ``distribution.selectors``.
+
+Locking policy (lock in this order when more than one is needed, to avoid deadlocks):
+BlankBatch rows (oldest first) -> PrintRun / Dispatch row -> Receipt rows (by id) ->
+HandOver row.
+"""
+
+from distribution.services._common import DistributionError
+from distribution.services.dispatch import dispatch_create, dispatch_receive
+from distribution.services.handovers import (
+    HandOverError,
+    describe_handover,
+    handover_record,
+    handover_undo,
+)
+from distribution.services.printing import (
+    RunPreview,
+    card_mark_spoiled,
+    print_run_create,
+    print_run_mark_printed,
+    print_run_preview,
+)
+from distribution.services.schedules import (
+    PickupEntry,
+    pickup_schedule_plan,
+    pickup_schedule_publish,
+)
+from distribution.services.stock import blank_batch_receive
+
+__all__ = [
+    "DistributionError",
+    "HandOverError",
+    "PickupEntry",
+    "RunPreview",
+    "blank_batch_receive",
+    "card_mark_spoiled",
+    "describe_handover",
+    "dispatch_create",
+    "dispatch_receive",
+    "handover_record",
+    "handover_undo",
+    "pickup_schedule_plan",
+    "pickup_schedule_publish",
+    "print_run_create",
+    "print_run_mark_printed",
+    "print_run_preview",
+]

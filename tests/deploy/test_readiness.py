@@ -1,0 +1,35 @@
+"""/readyz: ready when the primary answers; the replica's state is reported, not required."""
+
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+
+
+@pytest.mark.django_db
+def test_ready_without_a_replica_configured(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert response.json() == {
+        "status": "ready",
+        "database": "ok",
+        "replica": {"state": "absent", "lag_seconds": None},
+    }
+
+
+@pytest.mark.django_db
+def test_not_ready_when_the_primary_does_not_answer(client):
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")
+    ):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_healthz_stays_a_plain_liveness_check(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"

@@ -319,6 +319,7 @@ NOTIFY_PARALLEL_DRAINS = env_int("NOTIFY_PARALLEL_DRAINS", 2)
 NOTIFY_TICK_SECONDS = env_int("NOTIFY_TICK_SECONDS", 60)
 # Reminders for a card still uncollected this many days after it became ready.
 NOTIFY_UNCOLLECTED_DAYS = [int(d) for d in env_list("NOTIFY_UNCOLLECTED_DAYS", "14,30")][:2]
+NOTIFY_REMINDER_WINDOW_DAYS = env_int("NOTIFY_REMINDER_WINDOW_DAYS", 7)
 NOTIFY_HEAD_OFFICE_ADDRESS = env_str(
     "NOTIFY_HEAD_OFFICE_ADDRESS", "Jl. Jenderal Sudirman No. 1, Balikpapan"
 )

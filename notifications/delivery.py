@@ -125,15 +125,29 @@ def build_outgoing(message: Message) -> Outgoing:
     template = rendering.template_for(
         occasion=message.occasion, channel=message.channel, language=message.language
     )
-    facts = rendering.facts_for(
-        receipt=receipt, language=message.language, schedule=_pickup_day(receipt)
-    )
+    schedule = _pickup_day(receipt)
+    facts = rendering.facts_for(receipt=receipt, language=message.language, schedule=schedule)
     headers = {}
     if message.channel == "email":
         url = rendering.opt_out_url(resident_id=receipt.resident_id, channel="email")
         facts["berhenti"] = url
         headers["List-Unsubscribe"] = f"<{url}>"
     if not message.body:
+        if message.occasion == Occasion.READY and schedule is not None:
+            # The ready message names the pickup day: no separate pickup-day message after it.
+            Message.objects.bulk_create(
+                [
+                    Message(
+                        receipt_id=receipt.pk,
+                        occasion=Occasion.PICKUP_DAY,
+                        channel=message.channel,
+                        language=message.language,
+                        state=MessageState.SKIPPED,
+                        finished_at=timezone.now(),
+                    )
+                ],
+                ignore_conflicts=True,
+            )
         message.body = rendering.render(template["body"], facts)
         message.subject = rendering.render(template["subject"], facts)[:200]
         Message.objects.filter(pk=message.pk).update(body=message.body, subject=message.subject)

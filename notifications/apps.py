@@ -8,7 +8,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         # Dependency inversion: receipts exposes the hook, this app (above it) registers.
+        from distribution import hooks as distribution_hooks
         from notifications import occasions
-        from receipts import hooks
+        from receipts import hooks as receipts_hooks
 
-        hooks.register_status_listener(occasions.on_status_change)
+        receipts_hooks.register_status_listener(occasions.on_status_change)
+        distribution_hooks.register_pickup_listener(occasions.on_pickup_days_published)

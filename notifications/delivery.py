@@ -69,7 +69,7 @@ def messages_claim(*, batch: int, now=None) -> tuple[str, list[Message]]:
         ids = list(
             Message.objects.select_for_update(skip_locked=True)
             .filter(_due_filter(now))
-            .order_by("next_attempt_at", "pk")
+            .order_by("priority", "next_attempt_at", "pk")
             .values_list("pk", flat=True)[:batch]
         )
         if not ids:
@@ -203,6 +203,7 @@ def fallback_create(message: Message) -> Message | None:
                     receipt_id=message.receipt_id,
                     occasion=message.occasion,
                     channel=channel,
+                    priority=message.priority,
                     language=message.language,
                     next_attempt_at=quiet.next_allowed(),
                 )

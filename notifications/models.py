@@ -36,6 +36,8 @@ class MessageState(models.TextChoices):
     SKIPPED = "skipped", _("Tidak perlu dikirim")
 
 
+REMINDERS = ("pickup_reminder", "uncollected_1", "uncollected_2")
+
 # States a worker may still act on.
 OPEN_STATES = (MessageState.PENDING, MessageState.SENDING)
 
@@ -55,6 +57,9 @@ class Message(models.Model):
     state = models.CharField(
         _("keadaan"), max_length=10, choices=MessageState.choices, default=MessageState.PENDING
     )
+    # 0: caused by a change the resident is waiting for (ready, on_hold, a pickup day);
+    # 1: reminders. A worker claims lower first, so a reminder batch never delays "ready".
+    priority = models.PositiveSmallIntegerField(_("prioritas"), default=0)
     language = models.CharField(_("bahasa"), max_length=5, default="id")
     # Sent to the provider with every attempt: a provider that supports idempotency keys
     # accepts a repeat (after a crash between its answer and our commit) without a second SMS.
@@ -97,7 +102,7 @@ class Message(models.Model):
         indexes = [
             # The worker's claim: open messages that are due, oldest first.
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["priority", "next_attempt_at"],
                 condition=Q(state__in=["pending", "sending"]),
                 name="message_due_idx",
             ),

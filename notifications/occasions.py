@@ -4,6 +4,7 @@
 transaction, so the message rows commit (or roll back) with the change that causes them.
 """
 
+import datetime
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from notifications import quiet
 from notifications.models import (
-    OPEN_STATES,
+    REMINDERS,
     ChannelOptOut,
     ChannelOrder,
     Message,
@@ -51,6 +52,26 @@ def on_status_change(change: StatusChange) -> None:
         occasion = Occasion.ON_HOLD
     if occasion is not None:
         messages_create(receipt_ids=change.receipt_ids, occasion=occasion, at=change.at)
+
+
+def on_pickup_days_published(schedules) -> None:
+    """Tell the residents of each kelurahan whose card is there about their new pickup day.
+
+    A day that is tomorrow or today is left to the day-before reminder (the tick).
+    """
+    from django.db.models import Q
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    scope = Q(pk__in=[])
+    for schedule in schedules:
+        if schedule.date <= tomorrow:
+            continue
+        where = Q(collection_kecamatan_id=schedule.kecamatan_id)
+        if schedule.kelurahan_id is not None:
+            where &= Q(resident__kelurahan_id=schedule.kelurahan_id)
+        scope |= where
+    ids = list(Receipt.objects.filter(scope, status=Status.READY).values_list("pk", flat=True))
+    messages_create(receipt_ids=ids, occasion=Occasion.PICKUP_DAY)
 
 
 def channel_order() -> list[str]:
@@ -122,6 +143,7 @@ def messages_create(*, receipt_ids: Sequence[int], occasion: str, at=None) -> in
                 Message(
                     receipt_id=receipt_id,
                     occasion=occasion,
+                    priority=1 if occasion in REMINDERS else 0,
                     channel=channels[0],
                     language=languages.get(resident_id, "id"),
                     created_at=at,
@@ -146,6 +168,3 @@ def messages_cancel_pending(*, receipt_ids: Sequence[int], occasions: Sequence[s
             receipt_id__in=chunk, occasion__in=occasions, state=MessageState.PENDING
         ).update(state=MessageState.CANCELLED, finished_at=now, error="status berubah")
     return count
-
-
-__all__ = ["OPEN_STATES", "messages_create", "messages_cancel_pending", "on_status_change"]

@@ -1,5 +1,5 @@
-"""Messages written by the periodic tick: pickup days, the day-before reminder, and cards
-still uncollected. Every one is idempotent: the unique (receipt, occasion, channel) makes a
+"""Messages written by the periodic tick: the day-before reminder and cards still
+uncollected (pickup days are told when published: occasions.on_pickup_days_published). Every one is idempotent: the unique (receipt, occasion, channel) makes a
 second tick (or a second scheduler) write nothing new."""
 
 import datetime
@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from distribution.models import PickupSchedule
-from notifications.models import OPEN_STATES, Message, Occasion
+from notifications.models import Message, Occasion
 from notifications.occasions import messages_create
 from receipts.models import Receipt, Status
 
@@ -23,8 +23,13 @@ def _ready_with_schedule(day_filter: Q):
 
 
 def _without(queryset, occasion: str):
+    """Receipts of ``queryset`` that have no ``occasion`` message yet, and that did get a
+    ready message: reminders follow the ready message, so the cards that were waiting
+    before notifications were switched on (a whole city's, on day one) get no storm of late
+    reminders, and residents without a usable contact cost nothing."""
     sent = Message.objects.filter(receipt_id=OuterRef("pk"), occasion=occasion)
-    return queryset.filter(~Exists(sent)).values_list("pk", flat=True)
+    told = Message.objects.filter(receipt_id=OuterRef("pk"), occasion=Occasion.READY)
+    return queryset.filter(Exists(told)).filter(~Exists(sent)).values_list("pk", flat=True)
 
 
 def reminders_create(*, now=None) -> dict:
@@ -33,20 +38,6 @@ def reminders_create(*, now=None) -> dict:
     today = timezone.localdate(now)
     tomorrow = today + datetime.timedelta(days=1)
     created = {}
-    # A ready message still waiting will name the pickup day itself (delivery.build_outgoing).
-    ready_waiting = Message.objects.filter(
-        receipt_id=OuterRef("pk"), occasion=Occasion.READY, state__in=OPEN_STATES
-    )
-    created[Occasion.PICKUP_DAY] = messages_create(
-        receipt_ids=list(
-            _without(
-                _ready_with_schedule(Q(date__gt=tomorrow)).filter(~Exists(ready_waiting)),
-                Occasion.PICKUP_DAY,
-            )
-        ),
-        occasion=Occasion.PICKUP_DAY,
-        at=now,
-    )
     created[Occasion.PICKUP_REMINDER] = messages_create(
         receipt_ids=list(
             _without(_ready_with_schedule(Q(date=tomorrow)), Occasion.PICKUP_REMINDER)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from distribution import hooks
 from distribution.models import PickupSchedule
 from distribution.services._common import DistributionError
 from receipts import lookup_cache
@@ -110,4 +111,5 @@ def pickup_schedule_publish(
             audit_log_create(sender=PickupSchedule, instance=schedule, created=True)
     logger.info("%s pickup days published for %s by %s", len(schedules), kecamatan, actor)
     lookup_cache.invalidate()  # bulk_create sends no post_save either
+    hooks.pickup_days_published(schedules)  # e.g. tell the residents whose card is there
     return schedules

@@ -7,6 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from distribution.models import PickupSchedule
+from distribution.services import PickupEntry, pickup_schedule_publish
 from notifications import delivery, reminders
 from notifications.models import Message, MessageState
 from receipts.models import Receipt, Resident, Status
@@ -17,12 +18,17 @@ pytestmark = pytest.mark.django_db
 NOW = "2026-12-02 10:00:00+08:00"
 
 
-def _ready(kelurahan, *, days_ago=0, phone="081234567890"):
+def _ready(kelurahan, *, days_ago=0, phone="081234567890", told=True):
+    """A card at the counter for ``days_ago`` days; ``told``: its ready message went out."""
     receipt = ReceiptFactory(resident__kelurahan=kelurahan, status=Status.READY)
     Resident.objects.filter(pk=receipt.resident_id).update(phone=phone)
     Receipt.objects.filter(pk=receipt.pk).update(
         status_changed_at=timezone.now() - datetime.timedelta(days=days_ago, hours=1)
     )
+    if told:
+        Message.objects.create(
+            receipt=receipt, occasion="ready", channel="whatsapp", state=MessageState.SENT
+        )
     return receipt
 
 
@@ -37,21 +43,38 @@ def _schedule(kelurahan, date):
 
 
 def _occasions():
-    return sorted(Message.objects.values_list("receipt__number", "occasion"))
+    return sorted(
+        Message.objects.exclude(occasion="ready").values_list("receipt__number", "occasion")
+    )
 
 
 @time_machine.travel(NOW, tick=False)
 def test_a_published_pickup_day_tells_the_residents_of_that_kelurahan_whose_card_is_there(
-    sepinggan, prapatan
+    selatan, sepinggan, prapatan, staff
 ):
-    here = _ready(sepinggan)
-    elsewhere = _ready(prapatan)
-    Message.objects.all().delete()
-    _schedule(sepinggan, datetime.date(2026, 12, 7))
-    reminders.reminders_create()
-    reminders.reminders_create()  # a second tick writes nothing more
+    here = _ready(sepinggan, told=False)
+    elsewhere = _ready(prapatan, told=False)
+    ReceiptFactory(resident__kelurahan=sepinggan, status=Status.DISPATCHED)  # not there yet
+    entry = PickupEntry(
+        kelurahan=sepinggan,
+        date=datetime.date(2026, 12, 7),
+        start_time=datetime.time(8),
+        end_time=datetime.time(12),
+    )
+    pickup_schedule_publish(kecamatan=selatan, entries=[entry], actor=staff)
+    reminders.reminders_create()  # the tick does not repeat it
     assert _occasions() == [(here.number, "pickup_day")]
     assert elsewhere.number not in str(_occasions())
+    delivery.drain(seconds=5)
+    assert "Senin, 7 Desember 2026 08.00-12.00" in Message.objects.get().body
+
+
+@time_machine.travel(NOW, tick=False)
+def test_cards_waiting_before_notifications_existed_get_no_late_reminders(sepinggan):
+    _ready(sepinggan, days_ago=14, told=False)
+    _schedule(sepinggan, datetime.date(2026, 12, 3))
+    reminders.reminders_create()
+    assert Message.objects.count() == 0
 
 
 @time_machine.travel(NOW, tick=False)
@@ -72,8 +95,6 @@ def test_a_ready_message_that_names_the_pickup_day_replaces_the_pickup_day_messa
     Resident.objects.filter(pk=receipt.resident_id).update(phone="081234567890")
     _schedule(sepinggan, datetime.date(2026, 12, 7))
     receipt_transition(receipt=receipt, to=Status.READY, actor=staff)
-    reminders.reminders_create()  # the ready message is still waiting: no second message
-    assert _occasions() == [(receipt.number, "ready")]
     delivery.drain(seconds=5)
     ready = Message.objects.get(occasion="ready")
     assert "7 Desember 2026" in ready.body
@@ -101,4 +122,4 @@ def test_the_uncollected_reminder_says_how_long_the_card_has_waited(sepinggan):
     _ready(sepinggan, days_ago=14)
     reminders.reminders_create()
     delivery.drain(seconds=5)
-    assert "sudah 14 hari menunggu" in Message.objects.get().body
+    assert "sudah 14 hari menunggu" in Message.objects.get(occasion="uncollected_1").body

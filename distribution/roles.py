@@ -10,7 +10,7 @@ CLERK_GROUP = "Petugas loket"
 SUPERVISOR_GROUP = "Supervisor kecamatan"
 
 # Disdukcapil staff manage everything of the two apps (in the admin and the staff pages).
-STAFF_APPS = ("receipts", "distribution")
+STAFF_APPS = ("receipts", "distribution", "notifications")
 # ...and may read, never change, the audit trail.
 STAFF_EXTRA_PERMISSIONS = ("auditlog.view_logentry",)
 
@@ -22,6 +22,8 @@ CLERK_PERMISSIONS = (
     "distribution.view_dispatch",
     "distribution.receive_dispatch",
     "distribution.view_pickupschedule",
+    # Correct a resident's phone/e-mail and record consent at the counter (notifications).
+    "notifications.record_consent",
 )
 SUPERVISOR_PERMISSIONS = CLERK_PERMISSIONS + ("distribution.undo_handover",)
 

@@ -91,6 +91,7 @@ class Message(models.Model):
     class Meta:
         verbose_name = _("pesan")
         verbose_name_plural = _("pesan")
+        permissions = [("resend_message", _("Boleh mengirim ulang pesan yang gagal"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["receipt", "occasion", "channel"], name="message_once_per_channel"
@@ -258,6 +259,7 @@ class ConsentEvent(models.Model):
     class Meta:
         verbose_name = _("riwayat persetujuan")
         verbose_name_plural = _("riwayat persetujuan")
+        permissions = [("record_consent", _("Boleh mencatat kontak dan persetujuan di loket"))]
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["resident", "at"], name="consentevent_resident_idx")]
 

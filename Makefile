@@ -19,6 +19,9 @@ install: $(STAMP)
 # unless you set it, so a local secret key is supplied here when none is set.
 run: export SECRET_KEY ?= local-run-$(shell hostname)-not-for-production-use-0123456789
 run: export ALLOWED_HOSTS ?= localhost,127.0.0.1
+# Webhook secrets for trying the inbound SMS/WhatsApp locally (bin/inbound-sms uses the same).
+run: export SMS_WEBHOOK_SECRET ?= local-sms-webhook-secret
+run: export WHATSAPP_APP_SECRET ?= local-whatsapp-app-secret
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty

@@ -5,6 +5,7 @@ transaction, so the message rows commit (or roll back) with the change that caus
 """
 
 import datetime
+import logging
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
@@ -23,6 +24,8 @@ from notifications.models import (
 from notifications.phones import normalize_phone
 from receipts.hooks import StatusChange
 from receipts.models import Receipt, Status
+
+logger = logging.getLogger("notifications")
 
 # The receipt status each occasion needs: a message whose receipt has left it is pointless.
 OCCASION_STATUS = {
@@ -152,6 +155,13 @@ def messages_create(*, receipt_ids: Sequence[int], occasion: str, at=None) -> in
             )
         Message.objects.bulk_create(rows, ignore_conflicts=True)
         created += len(rows)
+    if created and due > at:
+        logger.info(
+            "%s %s messages held for the quiet hours until %s",
+            created,
+            occasion,
+            timezone.localtime(due).strftime("%d-%m-%Y %H:%M"),
+        )
     if created:
         from notifications import tasks
 

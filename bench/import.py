@@ -28,7 +28,7 @@ import psycopg2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from receipts.demo import make_nik  # noqa: E402
+from demo.identities import make_nik  # noqa: E402
 
 SCRATCH = "ektp_bench_import"
 HEADER = [

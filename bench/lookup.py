@@ -11,7 +11,7 @@ bare / real for ``--rounds`` rounds of ``--duration`` seconds per side, for the 
 and p99 per round and the medians, and the real/bare ratio. Loopback only; gunicorn is
 stopped at the end, whatever happens.
 
-The lookup cache (receipts/lookup_cache.py) is on, as in production; every number is requested
+The lookup cache (portal/lookup_cache.py) is on, as in production; every number is requested
 ``--fill-passes`` times per target before the rounds (each worker keeps its own cache), so they
 measure answers served from the cache (one query for the status stamp). ``LOOKUP_CACHE_SECONDS=0 python
 bench/lookup.py`` measures every answer built from the database instead (a first visit).

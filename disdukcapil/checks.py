@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError, connections
 
-DEMO_GROUP = "Akun demo"
+from distribution.roles import DEMO_GROUP
+
 # The key settings.py falls back to with DEBUG on; never acceptable in production.
 DEV_SECRET_KEY = "insecure-local-development-key-only-used-when-DEBUG-is-on"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 50

@@ -16,7 +16,7 @@ down or behind only moves the load. If the replica fails during a request (it st
 two checks), the view is run again on the primary (public views only read, so this is safe)
 and the replica is left out until its next check succeeds.
 
-Why the lookup cache (portal/receipts ``lookup_cache``) cannot serve a stale answer from a
+Why the lookup cache (``portal/lookup_cache.py``) cannot serve a stale answer from a
 lagging replica: a kept body is served only when the stamp read in the same request (status,
 ``status_changed_at``, ``PublicDataVersion``) equals the stamp it was rendered for. Because the
 whole request reads one database, the stamp and the body always come from the same snapshot:

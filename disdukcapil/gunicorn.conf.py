@@ -25,7 +25,7 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# A recycled worker starts with an empty lookup cache (receipts/lookup_cache.py), so recycle
+# A recycled worker starts with an empty lookup cache (portal/lookup_cache.py), so recycle
 # rarely: at 2,000 requests a busy worker restarted every few seconds under load, and at 50,000
 # every ~3 minutes at full load (bench/lookup.py saw /cek/ drop from ~830 to ~160 req/s in the
 # round where all three recycled). At 1,000,000 a worker lives about an hour at full load.
@@ -44,3 +44,45 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+# Prometheus (disdukcapil/metrics.py): with METRICS_PORT set, the master serves the metrics of
+# all its workers summed (prometheus_client's multiprocess mode: each worker writes its
+# counters to files in PROMETHEUS_MULTIPROC_DIR) on METRICS_BIND:METRICS_PORT, an internal
+# address that nginx does not proxy. The folder is emptied at start: counters restart with
+# the server, which Prometheus' rate() expects.
+metrics_port = int(os.environ.get("METRICS_PORT", "0"))
+if metrics_port:
+    import shutil
+    import tempfile
+
+    _mp_dir = os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR",
+        os.path.join(tempfile.gettempdir(), f"ektp-metrics-{metrics_port}"),
+    )
+    shutil.rmtree(_mp_dir, ignore_errors=True)
+    os.makedirs(_mp_dir, exist_ok=True)
+
+    def when_ready(server):
+        import django
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disdukcapil.settings")
+        django.setup()
+        from disdukcapil.metrics import start_exporter
+
+        start_exporter(metrics_port, os.environ.get("METRICS_BIND", "127.0.0.1"))
+        server.log.info(
+            "metrics on %s:%s", os.environ.get("METRICS_BIND", "127.0.0.1"), metrics_port
+        )
+
+    def child_exit(server, worker):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+# LOG_FORMAT=json: the access log as JSON too, with nginx's request id.
+if os.environ.get("LOG_FORMAT") == "json":
+    access_log_format = (
+        '{"time":"%(t)s","request_id":"%({x-request-id}i)s","remote_addr":"%({x-forwarded-for}i)s",'
+        '"method":"%(m)s","path":"%(U)s","status":%(s)s,"bytes":"%(B)s","duration_us":%(D)s}'
+    )

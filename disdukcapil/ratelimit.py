@@ -23,6 +23,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
+from disdukcapil.metrics import RATELIMIT_REFUSALS
+
 logger = logging.getLogger("disdukcapil.ratelimit")
 
 MINUTE = 60
@@ -208,6 +210,7 @@ class RateLimitMiddleware:
             verdict = hit("lookup", ip, lookup_windows())
             if not verdict.allowed:
                 logger.info("lookup rate limit hit by %s on %s", ip, path)
+                RATELIMIT_REFUSALS.labels("lookup").inc()
                 return too_many_requests(request, verdict.retry_after)
             return self.get_response(request)
         if request.method == "POST" and path in settings.RATELIMIT_LOGIN_PATHS:
@@ -218,6 +221,7 @@ class RateLimitMiddleware:
             verdict = peek("login", ip, windows)
             if not verdict.allowed:
                 logger.warning("login rate limit hit by %s on %s", ip, path)
+                RATELIMIT_REFUSALS.labels("login").inc()
                 return too_many_requests(request, verdict.retry_after)
             response = self.get_response(request)
             # A successful login redirects; anything else (the form again, a CSRF refusal)

@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from disdukcapil.env import env_bool, env_int, env_list, env_str
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "auditlog",
     "receipts",
     "distribution",
+    "portal",
+    "demo",
     "notifications",
     "django_tasks",
     "django_tasks_db",
@@ -48,6 +51,8 @@ INSTALLED_APPS = [
 # refusals (413/414/429/503) get the security headers too, and refuses oversized or
 # over-limit requests before sessions or the database are touched. docs/security.md.
 MIDDLEWARE = [
+    # Outermost: the request id and the Prometheus counters see every answer, refusals too.
+    "disdukcapil.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "disdukcapil.security.SecurityHeadersMiddleware",
     "disdukcapil.security.DatabaseUnavailableMiddleware",
@@ -146,7 +151,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The lookup's rendered results (receipts/lookup_cache.py): in each worker's memory, validated
+# The lookup's rendered results (portal/lookup_cache.py): in each worker's memory, validated
 # against the database on every request, so never stale. Seconds; 0 turns the cache off.
 LOOKUP_CACHE_SECONDS = env_int("LOOKUP_CACHE_SECONDS", 600)
 # At most this many bodies per worker (about 4 KB each for the page, 1 KB for the API).
@@ -368,10 +373,24 @@ STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 60)
 # Password of the demo accounts that `seed_demo` creates.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "ektp-demo-2018")
 
+# LOG_FORMAT=json (production): one JSON object per line with the request id.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "disdukcapil.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "disdukcapil.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -7,10 +7,10 @@ from receipts.admin_import import import_view as receipts_import_view
 urlpatterns = [
     # Readiness for the load balancer (database + replica lag); /healthz is liveness.
     path("readyz", readyz, name="readyz"),
-    path("", include("receipts.urls")),
+    path("", include("portal.urls")),
     path("loket/kontak/", include("notifications.urls_counter")),
     path("loket/", include("distribution.urls_counter")),
-    path("staf/ekspor/", include("receipts.urls_staff")),
+    path("staf/ekspor/", include("distribution.urls_exports")),
     path("staf/notifikasi/", include("notifications.urls_staff")),
     path("staf/", include("distribution.urls")),
     path("pesan/", include("notifications.urls")),
@@ -23,6 +23,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "receipts.views.bad_request"
-handler404 = "receipts.views.page_not_found"
-handler500 = "receipts.views.server_error"
+handler400 = "portal.views.bad_request"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"

@@ -1,19 +1,28 @@
 """Who may use the counter, and on which rows: everything a clerk reads is scoped here.
 
-A clerk or supervisor sees only the receipts collected at their own kecamatan. Rows of
-another kecamatan are a 404, exactly like rows that do not exist, so nothing leaks.
+A clerk or supervisor sees only the receipts collected at their own kecamatan. A receipt of
+another kecamatan is a 404 that names the kecamatan holding the card (the public page tells
+anyone that much, and the clerk can send the resident there) and nothing else about it.
 """
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from distribution.models import Dispatch, HandOver, Officer
-from receipts.models import Receipt
+from receipts.models import Kecamatan, Receipt
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
+
+
+class HeldElsewhere(Http404):
+    """The receipt exists, but its card is collected at ``kecamatan``, not here."""
+
+    def __init__(self, kecamatan: Kecamatan):
+        super().__init__(kecamatan.name)
+        self.kecamatan = kecamatan
 
 
 def counter_view(view):
@@ -29,7 +38,15 @@ def counter_view(view):
         if officer is None:
             return render(request, "distribution/counter_forbidden.html", status=403)
         request.officer = officer
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except HeldElsewhere as elsewhere:
+            return render(
+                request,
+                "distribution/counter_elsewhere.html",
+                {"elsewhere": elsewhere.kecamatan},
+                status=404,
+            )
 
     return never_cache(login_required(wrapper))
 
@@ -45,10 +62,31 @@ def receipt_or_404(officer: Officer, number: str) -> Receipt:
         number = normalize_receipt_number(number)
     except MalformedReceiptNumber:
         raise Http404 from None
-    return get_object_or_404(
-        receipts_for(officer).select_related("resident__kelurahan", "collection_kecamatan"),
-        number=number,
+    receipt = (
+        receipts_for(officer)
+        .select_related("resident__kelurahan", "collection_kecamatan")
+        .filter(number=number)
+        .first()
     )
+    if receipt is None:
+        holder = kecamatan_holding(number=number)
+        if holder is not None:
+            raise HeldElsewhere(holder)
+        raise Http404
+    return receipt
+
+
+def kecamatan_holding(*, number: str = "", nik: str = "") -> Kecamatan | None:
+    """The kecamatan where the card of this receipt number (or this NIK's newest receipt) is
+    collected, whichever kecamatan that is. Only the kecamatan: callers show nothing else."""
+    receipts = Receipt.objects.select_related("collection_kecamatan")
+    if number:
+        receipt = receipts.filter(number=number).first()
+    elif nik:
+        receipt = receipts.filter(resident__nik=nik).order_by("-recorded_at").first()
+    else:
+        return None
+    return receipt.collection_kecamatan if receipt else None
 
 
 def dispatches_for(officer: Officer):

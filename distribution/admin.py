@@ -8,9 +8,9 @@ cannot bypass the services that keep receipts, cards and blank stock consistent.
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
+from disdukcapil.admin_mixins import AddOnStaffPageMixin, ReadOnlyAdminMixin
 from distribution.models import (
     BlankBatch,
     Card,
@@ -22,21 +22,10 @@ from distribution.models import (
     PickupSchedule,
     PrintRun,
 )
+from distribution.roles import DEMO_GROUP
+from distribution.selectors import blank_stock_totals
 from receipts.admin import BigTableAdmin
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
-
-
-class ReadOnlyMixin:
-    """Records that only the services write: viewable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _number_prefix_search(queryset, term, field):
@@ -51,10 +40,32 @@ def _number_prefix_search(queryset, term, field):
 
 
 @admin.register(BlankBatch)
-class BlankBatchAdmin(admin.ModelAdmin):
-    list_display = ("reference", "received_on", "quantity", "used", "spoiled", "left")
-    readonly_fields = ("used", "spoiled", "left", "created_at")
-    fields = ("reference", "quantity", "received_on", "note", "used", "spoiled", "left")
+class BlankBatchAdmin(AddOnStaffPageMixin, admin.ModelAdmin):
+    """Deliveries are recorded on the staff dashboard (blank_batch_receive checks them)."""
+
+    staff_add_url = "staf:dashboard"
+    list_display = (
+        "reference",
+        "received_on",
+        "quantity",
+        "used",
+        "spoiled",
+        "left",
+        "received_by",
+    )
+    list_select_related = ("received_by",)
+    fields = (
+        "reference",
+        "quantity",
+        "received_on",
+        "note",
+        "used",
+        "spoiled",
+        "left",
+        "received_by",
+        "created_at",
+    )
+    readonly_fields = fields
     date_hierarchy = "received_on"
     search_fields = ("reference",)
 
@@ -62,23 +73,13 @@ class BlankBatchAdmin(admin.ModelAdmin):
     def left(self, obj):
         return obj.left
 
-    def has_delete_permission(self, request, obj=None):
-        # A batch with cards is protected by the database anyway; say so up front.
-        return super().has_delete_permission(request, obj) and (obj is None or obj.used == 0)
-
     def changelist_view(self, request, extra_context=None):
-        # The stock summary, summed in the database over every batch (one query).
-        totals = BlankBatch.objects.aggregate(
-            received=Sum("quantity"), used=Sum("used"), spoiled=Sum("spoiled")
-        )
-        totals = {k: v or 0 for k, v in totals.items()}
-        totals["left"] = totals["received"] - totals["used"] - totals["spoiled"]
-        extra_context = {**(extra_context or {}), "stock_totals": totals}
+        extra_context = {**(extra_context or {}), "stock_totals": blank_stock_totals()}
         return super().changelist_view(request, extra_context)
 
 
 @admin.register(PrintRun)
-class PrintRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PrintRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "kecamatan",
@@ -89,14 +90,15 @@ class PrintRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "created_by",
         "created_at",
         "printed_at",
+        "printed_by",
     )
     list_filter = ("state", "kecamatan")
-    list_select_related = ("kecamatan", "created_by")
+    list_select_related = ("kecamatan", "created_by", "printed_by")
     date_hierarchy = "created_at"
 
 
 @admin.register(Card)
-class CardAdmin(ReadOnlyMixin, BigTableAdmin):
+class CardAdmin(ReadOnlyAdminMixin, BigTableAdmin):
     list_display = ("serial", "receipt", "print_run", "batch", "position", "outcome", "printed_at")
     list_filter = ("outcome", "batch")
     list_select_related = ("receipt", "print_run", "batch")
@@ -117,7 +119,7 @@ class CardAdmin(ReadOnlyMixin, BigTableAdmin):
 
 
 @admin.register(Dispatch)
-class DispatchAdmin(admin.ModelAdmin):
+class DispatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "kecamatan",
@@ -131,17 +133,10 @@ class DispatchAdmin(admin.ModelAdmin):
     list_select_related = ("kecamatan", "sent_by", "received_by")
     date_hierarchy = "sent_at"
     fields = ("kecamatan", "state", "sent_at", "sent_by", "received_at", "received_by", "note")
-    readonly_fields = ("kecamatan", "state", "sent_at", "sent_by", "received_at", "received_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DispatchItem)
-class DispatchItemAdmin(ReadOnlyMixin, BigTableAdmin):
+class DispatchItemAdmin(ReadOnlyAdminMixin, BigTableAdmin):
     list_display = ("dispatch", "card", "receipt_number", "arrived", "note")
     list_filter = ("arrived", "dispatch__kecamatan")
     list_select_related = ("dispatch__kecamatan", "card__receipt")
@@ -158,10 +153,21 @@ class DispatchItemAdmin(ReadOnlyMixin, BigTableAdmin):
 
 
 @admin.register(PickupSchedule)
-class PickupScheduleAdmin(admin.ModelAdmin):
-    list_display = ("date", "start_time", "end_time", "kecamatan", "kelurahan", "place")
+class PickupScheduleAdmin(AddOnStaffPageMixin, admin.ModelAdmin):
+    """Pickup days are published from a dispatch's staff page (pickup_schedule_publish)."""
+
+    staff_add_url = "staf:dashboard"
+    list_display = (
+        "date",
+        "start_time",
+        "end_time",
+        "kecamatan",
+        "kelurahan",
+        "place",
+        "published_by",
+    )
     list_filter = ("kecamatan", "date")
-    list_select_related = ("kecamatan", "kelurahan")
+    list_select_related = ("kecamatan", "kelurahan", "published_by")
     date_hierarchy = "date"
     search_fields = ("kelurahan__name", "kecamatan__name", "place")
     ordering = ("-date", "start_time")
@@ -188,7 +194,7 @@ class OfficerAdmin(admin.ModelAdmin):
 
 
 @admin.register(HandOver)
-class HandOverAdmin(ReadOnlyMixin, BigTableAdmin):
+class HandOverAdmin(ReadOnlyAdminMixin, BigTableAdmin):
     list_display = (
         "receipt",
         "kecamatan",
@@ -219,8 +225,6 @@ class HandOverAdmin(ReadOnlyMixin, BigTableAdmin):
 
 def _demo_condition():
     from django.db.models import Exists, OuterRef, Q
-
-    from receipts.seeding import DEMO_GROUP
 
     in_demo_group = Exists(
         get_user_model().groups.through.objects.filter(

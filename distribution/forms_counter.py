@@ -1,6 +1,9 @@
 """Forms of the counter application. They check input shape; the services decide the rules."""
 
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from distribution.models import HandOver, IdDocumentType
@@ -50,6 +53,36 @@ class HandOverForm(forms.Form):
     id_document_number = forms.CharField(label=_("Nomor dokumen"), max_length=40, required=False)
     note = forms.CharField(label=_("Catatan (opsional)"), max_length=500, required=False)
 
+    # The ways a resident collecting in person can be checked with one button each; the
+    # document check needs the document's fields and has its own small form.
+    SELF_CHECKS = (
+        HandOver.IdentityCheck.RECEIPT,
+        HandOver.IdentityCheck.FINGERPRINT,
+        HandOver.IdentityCheck.FACE,
+    )
+
+    def __init__(self, *args, proxy=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if proxy:
+            # The proxy screen: the browser refuses an empty required field before the round
+            # trip, and the proxy's KTP-el (the first document type) is the usual case.
+            for name in (
+                "proxy_name",
+                "proxy_relationship",
+                "proxy_authority",
+                "id_document_type",
+                "id_document_number",
+            ):
+                self.fields[name].widget.attrs["required"] = True
+            self.fields["proxy_name"].widget.attrs["autofocus"] = True
+            first_type = self.fields["id_document_type"].queryset.first()
+            if first_type is not None:
+                self.fields["id_document_type"].initial = first_type.pk
+
+    @classmethod
+    def self_check_choices(cls):
+        return [(check.value, check.label) for check in cls.SELF_CHECKS]
+
     def clean(self):
         data = super().clean()
         if data.get("collected_by") == HandOver.CollectedBy.PROXY:
@@ -66,6 +99,33 @@ class HandOverForm(forms.Form):
             if not data.get("id_document_number"):
                 self.add_error("id_document_number", _("Isi nomor dokumen yang diperiksa."))
         return data
+
+
+# e-KTP cards were first handed over in 2011; earlier days can only be typos.
+FIRST_HANDOVER_DAY = datetime.date(2011, 1, 1)
+
+
+class DayForm(forms.Form):
+    """The day of the hand-over list: today or a past day (nothing is handed over tomorrow)."""
+
+    tanggal = forms.DateField(
+        label=_("Tanggal"),
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Tanggal tidak dikenal; gunakan format TTTT-BB-HH.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tanggal"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def clean_tanggal(self):
+        day = self.cleaned_data["tanggal"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Tanggal tidak boleh setelah hari ini."))
+        if day < FIRST_HANDOVER_DAY:
+            raise forms.ValidationError(_("Tidak ada serah terima e-KTP sebelum tahun 2011."))
+        return day
 
 
 class UndoForm(forms.Form):

@@ -22,6 +22,16 @@ class BlankBatch(models.Model):
     spoiled = models.PositiveIntegerField(_("rusak"), default=0, editable=False)
     note = models.CharField(_("catatan"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("dicatat"), default=timezone.now, editable=False)
+    # Empty only on batches recorded before the portal kept who recorded them.
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
 
     class Meta:
         verbose_name = _("batch blanko")
@@ -45,7 +55,10 @@ class BlankBatch(models.Model):
         return self.reference
 
     @property
-    def left(self) -> int:
+    def left(self) -> int | None:
+        # None on an unsaved batch without a quantity (the admin's empty add form).
+        if self.quantity is None:
+            return None
         return self.quantity - self.used - self.spoiled
 
 
@@ -76,6 +89,14 @@ class PrintRun(models.Model):
     )
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
     printed_at = models.DateTimeField(_("dicetak"), null=True, blank=True)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ditandai tercetak oleh"),
+    )
 
     class Meta:
         verbose_name = _("proses cetak")
@@ -118,6 +139,14 @@ class Card(models.Model):
     )
     printed_at = models.DateTimeField(_("dicetak"), null=True, blank=True)
     spoiled_at = models.DateTimeField(_("dinyatakan rusak"), null=True, blank=True)
+    spoiled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dinyatakan rusak oleh"),
+    )
 
     class Meta:
         verbose_name = _("kartu cetak")
@@ -233,6 +262,17 @@ class PickupSchedule(models.Model):
     end_time = models.TimeField(_("jam selesai"))
     place = models.CharField(_("tempat"), max_length=255, blank=True)
     note = models.CharField(_("catatan"), max_length=255, blank=True)
+    # Empty only on days published before the portal kept who published them.
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("diterbitkan oleh"),
+    )
+    published_at = models.DateTimeField(_("diterbitkan"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("jadwal pengambilan")

@@ -8,6 +8,9 @@ what they may do, the Officer row says on which cards.
 STAFF_GROUP = "Staf Disdukcapil"
 CLERK_GROUP = "Petugas loket"
 SUPERVISOR_GROUP = "Supervisor kecamatan"
+# Not a role: a marker on the accounts ``seed_demo`` makes (the admin flags them, and
+# ``check --database default`` warns when one is active in production).
+DEMO_GROUP = "Akun demo"
 
 # Disdukcapil staff manage everything of the two apps (in the admin and the staff pages).
 STAFF_APPS = ("receipts", "distribution", "notifications")

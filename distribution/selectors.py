@@ -10,23 +10,22 @@ from django.utils import timezone
 from distribution.models import BlankBatch, Dispatch, HandOver, PrintRun
 from receipts.models import Kecamatan, Receipt, Status
 
+# Blanks not yet carrying a card, in SQL: the database's twin of BlankBatch.left.
 _STOCK_LEFT = F("quantity") - F("used") - F("spoiled")
 
 
 def blank_batches_with_stock() -> QuerySet[BlankBatch]:
     """Batches that still have blanks, oldest delivery first (the order blanks are consumed)."""
     return (
-        BlankBatch.objects.filter(used__lt=F("quantity") - F("spoiled"))
+        BlankBatch.objects.alias(stock_left=_STOCK_LEFT)
+        .filter(stock_left__gt=0)
         .order_by("received_on", "pk")
         .only("pk", "quantity", "used", "spoiled", "received_on")
     )
 
 
-def blank_stock() -> dict:
-    """Return every batch with received/used/spoiled/left, and the totals, from the database."""
-    batches = list(
-        BlankBatch.objects.annotate(stock_left=_STOCK_LEFT).order_by("received_on", "pk")
-    )
+def blank_stock_totals() -> dict[str, int]:
+    """Received, used, spoiled and left over every batch, summed in the database (one query)."""
     zero = Value(0)
     # Aliases differ from the field names: an aggregate named "used" would shadow the field
     # that the "left" expression reads.
@@ -36,8 +35,15 @@ def blank_stock() -> dict:
         sum_spoiled=Coalesce(Sum("spoiled"), zero),
         sum_left=Coalesce(Sum(_STOCK_LEFT), zero),
     )
-    total = {key.removeprefix("sum_"): value for key, value in sums.items()}
-    return {"batches": batches, "total": total}
+    return {key.removeprefix("sum_"): value for key, value in sums.items()}
+
+
+def blank_stock() -> dict:
+    """Return every batch with received/used/spoiled/left, and the totals, from the database."""
+    batches = list(
+        BlankBatch.objects.annotate(stock_left=_STOCK_LEFT).order_by("received_on", "pk")
+    )
+    return {"batches": batches, "total": blank_stock_totals()}
 
 
 def local_day_end(day: datetime.date) -> datetime.datetime:

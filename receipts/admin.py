@@ -23,8 +23,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from disdukcapil.admin_mixins import ReadOnlyAdminMixin
 from disdukcapil.errors import ApplicationError
-from receipts import lookup_cache
 from receipts.models import (
     CLOSED_STATUSES,
     Kecamatan,
@@ -40,7 +40,13 @@ from receipts.numbers import (
     validate_nik,
     validate_nik_matches,
 )
-from receipts.services import TRANSITIONS, receipt_create, receipt_transition
+from receipts.services import (
+    TRANSITIONS,
+    receipt_create,
+    receipt_details_check,
+    receipt_transition,
+    receipt_update_details,
+)
 
 # Statuses the printing, dispatch and counter pages own: the admin only puts receipts on
 # hold, cancels them, and sends a receipt on hold back to where it can continue.
@@ -48,6 +54,13 @@ ADMIN_TARGETS = frozenset({Status.ON_HOLD, Status.CANCELLED})
 MAX_ACTION_RECEIPTS = 500
 STALE_STATUSES = (Status.PRINTED, Status.DISPATCHED)
 _NIK_INPUT_RE = re.compile(r"^[0-9][0-9 .\-]{14,}[0-9]$")
+# What an existing receipt's change form may edit (receipt_update_details), and where a
+# refusal of its rules is shown.
+DETAIL_FIELDS = ("recorded_at", "recorded_place", "collection_kecamatan")
+_REFUSED_FIELD = {
+    "recorded_at_locked": "recorded_at",
+    "collection_kecamatan_locked": "collection_kecamatan",
+}
 
 
 def admin_targets(status: str) -> list[str]:
@@ -183,7 +196,7 @@ def name_prefix_filter(queryset, field: str, term: str):
     )
 
 
-class ReceiptEventInline(admin.TabularInline):
+class ReceiptEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReceiptEvent
     fields = ("at", "from_status", "to_status", "actor", "note")
     readonly_fields = fields
@@ -193,15 +206,6 @@ class ReceiptEventInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReceiptAdminForm(forms.ModelForm):
@@ -242,6 +246,16 @@ class ReceiptAdminForm(forms.ModelForm):
         ):
             self.add_error("resident", _("Penduduk ini sudah memiliki resi yang masih berjalan."))
         return cleaned
+
+    def _post_clean(self):
+        # Before the instance takes the form's values: the rules read the receipt as it is.
+        if self.instance.pk and not self.errors:
+            changes = {f: self.cleaned_data[f] for f in self.changed_data if f in DETAIL_FIELDS}
+            try:
+                receipt_details_check(receipt=self.instance, changes=changes)
+            except ApplicationError as refusal:
+                self.add_error(_REFUSED_FIELD.get(refusal.code), refusal.message)
+        super()._post_clean()
 
     def clean_number(self):
         try:
@@ -330,6 +344,10 @@ class ReceiptAdmin(BigTableAdmin):
     def get_search_results(self, request, queryset, search_term):
         return search_receipts(queryset, search_term), False
 
+    def has_delete_permission(self, request, obj=None):
+        # Every receipt has its first event, which protects it (PROTECT): never offer it.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         audit = ("status", "status_changed_at", "collected_at", "created_at", "stale")
         if obj is None:
@@ -376,25 +394,23 @@ class ReceiptAdmin(BigTableAdmin):
             obj.status, obj.status_changed_at = created.status, created.status_changed_at
             obj.collection_kecamatan = created.collection_kecamatan
             return
-        # Save only what the form changed: never write status from a possibly stale copy.
-        editable = {"recorded_at", "recorded_place", "collection_kecamatan"}
-        changed = [f for f in form.changed_data if f in editable]
-        if changed:
-            obj.save(update_fields=changed)
-            # Office and queue place are on the public page; the status stamp does not move.
-            lookup_cache.invalidate()
+        # Only what the form changed, through the service that owns the rules (never status).
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in DETAIL_FIELDS}
         to = form.cleaned_data.get("move_to")
-        if to:
-            try:
+        try:
+            if changes:
+                receipt_update_details(receipt=obj, actor=request.user, **changes)
+            if to:
                 receipt_transition(
                     receipt=obj, to=to, actor=request.user, note=form.cleaned_data["move_note"]
                 )
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
+        except ApplicationError as exc:
+            # The form checked the same rules; this is a change made meanwhile by someone else.
+            self.message_user(request, exc.message, messages.ERROR)
 
 
 @admin.register(ReceiptEvent)
-class ReceiptEventAdmin(BigTableAdmin):
+class ReceiptEventAdmin(ReadOnlyAdminMixin, BigTableAdmin):
     list_display = ("receipt", "from_status", "to_status", "at", "actor", "note")
     # Newest first along the primary key: the model's (at, id) ordering would sort the table.
     ordering = ("-id",)
@@ -410,15 +426,6 @@ class ReceiptEventAdmin(BigTableAdmin):
         except MalformedReceiptNumber:
             return (queryset.none() if search_term.strip() else queryset), False
         return queryset.filter(receipt__number__startswith=number), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ResidentAdminForm(forms.ModelForm):

@@ -7,6 +7,7 @@ class ReceiptsConfig(AppConfig):
     verbose_name = _("Resi e-KTP")
 
     def ready(self):
-        from receipts import lookup_cache
+        from receipts import name_search
 
-        lookup_cache.connect_signals()
+        # SQLite learns ektp_fold on each new connection (PostgreSQL has it from a migration).
+        name_search.connect_signals()

@@ -264,7 +264,7 @@ class PublicDataVersion(models.Model):
     """One row: a counter bumped by every write that changes what a lookup shows besides the
     receipt itself (offices, kelurahan, pickup days, the print queue and blank stock).
 
-    Rendered lookup results are cached per worker (receipts/lookup_cache.py) under the value
+    Rendered lookup results are cached per worker (portal/lookup_cache.py) under the value
     read with the receipt's status in the same query. The bump is an UPDATE inside the writer's
     own transaction, so it becomes visible exactly when the change does, on every worker.
     """

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disdukcapil.errors import ApplicationError
-from receipts import hooks, lookup_cache
+from receipts import hooks, public_version
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
 
 # The explicit table of allowed status changes: from -> the statuses it may move to.
@@ -97,7 +97,7 @@ def receipt_transition(*, receipt: Receipt, to: str, actor, note: str = "", at=N
         # The receipt left or rejoined the print queue: the queue position on the page of every
         # receipt recorded after it moved. The version row is locked last; a caller may write
         # after this only to rows it already holds (card_mark_spoiled: its card and batch).
-        lookup_cache.invalidate()
+        public_version.bump()
     # Keep the caller's object in step with the database.
     receipt.status, receipt.status_changed_at = locked.status, locked.status_changed_at
     receipt.collected_at = locked.collected_at
@@ -122,7 +122,7 @@ def receipts_transition_bulk(
     the locked ones and one bulk INSERT of their events, whatever the number of receipts.
     Receipts that someone else moved meanwhile are not touched (the WHERE clauses exclude
     them); callers that need all-or-nothing compare the returned count and raise. Callers that
-    move receipts into or out of ``recorded`` (print runs) call ``lookup_cache.invalidate()``
+    move receipts into or out of ``recorded`` (print runs) call ``public_version.bump()``
     themselves, after their other writes.
     """
     from_status, to = Status(from_status), Status(to)
@@ -217,5 +217,110 @@ def receipt_create(
         actor=actor,
         note=note,
     )
-    lookup_cache.invalidate()  # it joined the queue: receipts recorded after it moved back
+    public_version.bump()  # it joined the queue: receipts recorded after it moved back
     return receipt
+
+
+# Statuses in which the receipt's card is printed, somewhere between the printer and the
+# resident. Its collection office is then fixed: the card travels to the office it was sent
+# to, so moving the receipt would send the resident (through /cek/) to an office without it.
+CARD_PRINTED_STATUSES = frozenset(
+    {Status.PRINTED, Status.DISPATCHED, Status.READY, Status.COLLECTED}
+)
+_PAUSED_STATUSES = (Status.ON_HOLD, Status.CANCELLED)
+_UNCHANGED = object()
+
+
+def _card_printed(receipt: Receipt) -> bool:
+    status = receipt.status
+    if status in _PAUSED_STATUSES:
+        # Held or cancelled: what counts is where it stood before (a printed card stays printed).
+        status = (
+            receipt.events.exclude(to_status__in=_PAUSED_STATUSES)
+            .order_by("-at", "-pk")
+            .values_list("to_status", flat=True)
+            .first()
+        ) or Status.RECORDED
+    return status in CARD_PRINTED_STATUSES
+
+
+def receipt_details_check(*, receipt: Receipt, changes: dict) -> None:
+    """Raise ApplicationError when ``changes`` (field -> new value) may not be made now.
+
+    The recording time orders the print queue: it is fixed once the receipt left
+    ``recorded``. The collection kecamatan is fixed once the card is printed.
+    """
+    new_time = changes.get("recorded_at", _UNCHANGED)
+    if (
+        new_time is not _UNCHANGED
+        and new_time != receipt.recorded_at
+        and receipt.status != Status.RECORDED
+    ):
+        raise ApplicationError(
+            _(
+                "Waktu rekam tidak bisa diubah: resi sudah berstatus \u201c%(status)s\u201d "
+                "dan waktu rekam menentukan urutan antrean cetak."
+            )
+            % {"status": Status(receipt.status).label},
+            "recorded_at_locked",
+        )
+    new_kecamatan = changes.get("collection_kecamatan", _UNCHANGED)
+    if new_kecamatan is not _UNCHANGED:
+        new_id = getattr(new_kecamatan, "pk", new_kecamatan)
+        if new_id != receipt.collection_kecamatan_id and _card_printed(receipt):
+            raise ApplicationError(
+                _(
+                    "Kecamatan pengambilan tidak bisa diubah: kartunya sudah dicetak untuk "
+                    "kecamatan %(kecamatan)s."
+                )
+                % {"kecamatan": receipt.collection_kecamatan},
+                "collection_kecamatan_locked",
+            )
+
+
+@transaction.atomic
+def receipt_update_details(
+    *,
+    receipt: Receipt,
+    actor,
+    recorded_at=_UNCHANGED,
+    recorded_place=_UNCHANGED,
+    collection_kecamatan=_UNCHANGED,
+) -> list[str]:
+    """Change a receipt's recording details (never its status); return the fields changed.
+
+    Refuses a new recording time once the receipt left ``recorded`` and a new collection
+    kecamatan once the card is printed (see ``receipt_details_check``). The row is locked so
+    that the check reads the status a concurrent print run or dispatch may just have changed.
+    ``actor`` is recorded by the audit log of the request (the admin is the only editor).
+    """
+    locked = (
+        Receipt.objects.select_for_update()
+        .select_related("collection_kecamatan")
+        .get(pk=receipt.pk)
+    )
+    requested = {
+        "recorded_at": recorded_at,
+        "recorded_place": recorded_place,
+        "collection_kecamatan": collection_kecamatan,
+    }
+    changes = {
+        field: value
+        for field, value in requested.items()
+        if value is not _UNCHANGED and value != getattr(locked, field)
+    }
+    if not changes:
+        return []
+    receipt_details_check(receipt=locked, changes=changes)
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    if "recorded_place" in changes:
+        locked.recorded_place = (locked.recorded_place or "").strip()
+    fields = sorted(changes)
+    locked.save(update_fields=fields)
+    # The collection office and the queue place are on the public page; the status stamp and
+    # the receipt's timeline do not move.
+    public_version.bump()
+    for field in fields:
+        setattr(receipt, field, getattr(locked, field))
+    return fields

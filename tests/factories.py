@@ -7,6 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from demo.identities import make_nik
 from distribution.models import (
     BlankBatch,
     Card,
@@ -16,7 +17,6 @@ from distribution.models import (
     Officer,
     PrintRun,
 )
-from receipts.demo import make_nik
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
 
 

@@ -7,6 +7,14 @@ One module per sub-domain; the public names are re-exported here so callers writ
 Locking policy (lock in this order when more than one is needed, to avoid deadlocks):
 BlankBatch rows (oldest first) -> PrintRun / Dispatch row -> Receipt rows (by id) ->
 HandOver row.
+
+The actions that take locks in that order are ``transaction.atomic(durable=True)``: they must
+be the outermost transaction (print_run_create, print_run_mark_printed, card_mark_spoiled,
+dispatch_create, dispatch_receive, handover_record, handover_undo). Nested in a caller's
+transaction, locks the caller took earlier, in its own order, would be held across the action
+(two such callers can deadlock), the locks that serialise a double click would be held until
+the caller commits, and print_run_create's SKIP LOCKED would pass over receipts the caller
+itself holds. blank_batch_receive and pickup_schedule_publish lock nothing and may be nested.
 """
 
 from distribution.services._common import DistributionError

@@ -15,7 +15,7 @@ from distribution.services._common import DistributionError, _transition_all
 from receipts.models import Status
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def dispatch_create(
     *, actor, print_run: PrintRun | None = None, cards: Iterable[Card] | None = None
 ) -> list[Dispatch]:
@@ -80,7 +80,7 @@ def dispatch_create(
     return dispatches
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def dispatch_receive(
     *, dispatch: Dispatch, actor, missing_card_ids: Iterable[int] = (), note: str = ""
 ) -> tuple[int, int]:

@@ -61,7 +61,7 @@ def _already_collected(handover: HandOver) -> HandOverError:
     return HandOverError(describe_handover(handover), "handover_already_done", handover=handover)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def handover_record(
     *,
     receipt: Receipt,
@@ -159,7 +159,7 @@ def handover_record(
     return handover
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def handover_undo(*, handover: HandOver, actor, reason: str) -> HandOver:
     """Undo a hand-over (supervisor of its kecamatan only): the card is `ready` again.
 

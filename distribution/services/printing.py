@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distribution.models import BlankBatch, Card, PrintRun
-from distribution.selectors import blank_batches_with_stock, blank_stock, print_queue
+from distribution.selectors import blank_batches_with_stock, blank_stock_totals, print_queue
 from distribution.services._common import DistributionError, _transition_all
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import Kecamatan, Status
 from receipts.services import receipt_transition
 
@@ -66,10 +66,10 @@ def print_run_preview(
 ) -> RunPreview:
     """Describe what a run would take now, without writing or locking anything."""
     _check_run_request(count=count, cutoff_date=cutoff_date)
-    blanks_left = blank_stock()["total"]["left"]
+    free = blank_stock_totals()["left"]
     queue = print_queue(kecamatan=kecamatan, cutoff_date=cutoff_date)
     eligible = queue.count()
-    will_take = min(count, eligible, blanks_left)
+    will_take = min(count, eligible, free)
     oldest = newest = None
     if will_take:
         dates = queue.values_list("recorded_at", flat=True)
@@ -78,7 +78,7 @@ def print_run_preview(
     return RunPreview(
         requested=count,
         eligible=eligible,
-        blanks_left=blanks_left,
+        blanks_left=free,
         will_take=will_take,
         oldest=oldest,
         newest=newest,
@@ -92,7 +92,7 @@ def _card_serial(batch: BlankBatch, attempt: int) -> str:
     return f"B{batch.pk}-{attempt + 1:07d}"
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def print_run_create(
     *, kecamatan: Kecamatan | None, count: int, cutoff_date: datetime.date, actor
 ) -> PrintRun:
@@ -108,8 +108,8 @@ def print_run_create(
     # created at the same moment queue here, so neither can consume a blank the other counts
     # as free; the check constraint on BlankBatch is the backstop.
     batches = list(blank_batches_with_stock().select_for_update())
-    blanks_left = sum(b.quantity - b.used - b.spoiled for b in batches)
-    if blanks_left <= 0:
+    free = sum(batch.left for batch in batches)
+    if free <= 0:
         raise DistributionError(_no_stock_message())
 
     # The oldest eligible receipts, ties by number (served by the partial index
@@ -119,7 +119,7 @@ def print_run_create(
     receipt_ids = list(
         print_queue(kecamatan=kecamatan, cutoff_date=cutoff_date)
         .select_for_update(skip_locked=True)
-        .values_list("pk", flat=True)[: min(count, blanks_left)]
+        .values_list("pk", flat=True)[: min(count, free)]
     )
     if not receipt_ids:
         raise DistributionError(_no_receipts_message(cutoff_date))
@@ -136,7 +136,7 @@ def print_run_create(
     rows = []
     remaining = iter(receipt_ids)
     for batch in batches:
-        take = min(batch.quantity - batch.used - batch.spoiled, len(receipt_ids) - len(rows))
+        take = min(batch.left, len(receipt_ids) - len(rows))
         if take <= 0:
             break
         first_attempt = batch.used + batch.spoiled
@@ -162,7 +162,7 @@ def print_run_create(
         at=now,
     )
     # Every waiting receipt moved up the queue and the blank stock fell.
-    lookup_cache.invalidate()
+    public_version.bump()
     return run
 
 
@@ -214,7 +214,7 @@ def _lock_run(print_run: PrintRun) -> PrintRun:
     return PrintRun.objects.select_for_update().get(pk=print_run.pk)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     """Mark every queued card of a run printed, and their receipts; return how many."""
     # The run row lock serialises this with spoiling a card and dispatching the same run.
@@ -236,14 +236,15 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
         at=now,
     )
     run.state = PrintRun.State.PRINTED
-    run.printed_at = now
-    run.save(update_fields=["state", "printed_at"])
+    run.printed_at, run.printed_by = now, actor
+    run.save(update_fields=["state", "printed_at", "printed_by"])
     print_run.state, print_run.printed_at = run.state, run.printed_at
-    lookup_cache.invalidate()  # the printing rate behind the waiting-time estimate
+    print_run.printed_by = actor
+    public_version.bump()  # the printing rate behind the waiting-time estimate
     return len(receipt_ids)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def card_mark_spoiled(*, card: Card, actor, note: str = "") -> Card:
     """Spoil a misprinted card's blank and put its receipt back at the front of the queue.
 
@@ -275,12 +276,12 @@ def card_mark_spoiled(*, card: Card, actor, note: str = "") -> Card:
         at=now,
     )
     locked.outcome = Card.Outcome.SPOILED
-    locked.spoiled_at = now
-    locked.save(update_fields=["outcome", "spoiled_at"])
+    locked.spoiled_at, locked.spoiled_by = now, actor
+    locked.save(update_fields=["outcome", "spoiled_at", "spoiled_by"])
     BlankBatch.objects.filter(pk=locked.batch_id).update(
         used=F("used") - 1, spoiled=F("spoiled") + 1
     )
-    card.outcome, card.spoiled_at = locked.outcome, locked.spoiled_at
+    card.outcome, card.spoiled_at, card.spoiled_by = locked.outcome, locked.spoiled_at, actor
     # The version was bumped by receipt_transition above (the receipt rejoined the queue); the
     # stock change commits with it, so no second bump is needed.
     return locked

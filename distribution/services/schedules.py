@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from distribution import hooks
 from distribution.models import PickupSchedule
 from distribution.services._common import DistributionError
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.models import Kecamatan, Kelurahan
 
 logger = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ def pickup_schedule_publish(
                 % {"kelurahan": entry.kelurahan, "date": entry.date.strftime("%d-%m-%Y")},
                 "pickup_day_taken",
             )
+    now = timezone.now()
     schedules = PickupSchedule.objects.bulk_create(
         [
             PickupSchedule(
@@ -101,6 +102,8 @@ def pickup_schedule_publish(
                 end_time=entry.end_time,
                 place=entry.place[:255],
                 note=entry.note[:255],
+                published_by=actor,
+                published_at=now,
             )
             for entry in entries
         ]
@@ -110,6 +113,6 @@ def pickup_schedule_publish(
         if schedule.pk is not None:
             audit_log_create(sender=PickupSchedule, instance=schedule, created=True)
     logger.info("%s pickup days published for %s by %s", len(schedules), kecamatan, actor)
-    lookup_cache.invalidate()  # bulk_create sends no post_save either
+    public_version.bump()  # bulk_create sends no post_save either
     hooks.pickup_days_published(schedules)  # e.g. tell the residents whose card is there
     return schedules

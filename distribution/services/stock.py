@@ -33,7 +33,11 @@ def blank_batch_receive(
             "batch_reference_taken",
         )
     batch = BlankBatch.objects.create(
-        reference=reference, quantity=quantity, received_on=received_on, note=note[:255]
+        reference=reference,
+        quantity=quantity,
+        received_on=received_on,
+        note=note[:255],
+        received_by=actor,
     )
     logger.info("blank batch %s (%s blanks) recorded by %s", reference, quantity, actor)
     return batch

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from receipts import lookup_cache
+from receipts import public_version
 from receipts.importing.bulk import _BulkLoad
 from receipts.importing.decisions import _decide
 from receipts.importing.loading import _apply
@@ -173,7 +173,7 @@ def import_receipts(
                 transaction.set_rollback(True)
             else:
                 # Older receipts may have joined the print queue ahead of waiting ones.
-                lookup_cache.invalidate()
+                public_version.bump()
             started = time.monotonic()
         result.timings["commit"] = time.monotonic() - started
     finally:

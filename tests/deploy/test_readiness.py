@@ -3,9 +3,14 @@
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError
 
+# With REPLICA_DATABASE_URL set, /readyz also asks the replica (test_replica_router.py).
+DATABASES = ["default", "replica"] if "replica" in settings.DATABASES else ["default"]
 
+
+@pytest.mark.skipif("replica" in settings.DATABASES, reason="a replica is configured")
 @pytest.mark.django_db
 def test_ready_without_a_replica_configured(client):
     response = client.get("/readyz")
@@ -18,7 +23,7 @@ def test_ready_without_a_replica_configured(client):
     }
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=DATABASES)
 def test_not_ready_when_the_primary_does_not_answer(client):
     with mock.patch(
         "django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")

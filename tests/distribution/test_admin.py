@@ -1,5 +1,7 @@
 """The admin of blank stock, printing, dispatches and counter records."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -124,3 +126,59 @@ def test_officer_list_flags_demo_accounts(client, staff, selatan):
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 1
     assert "akun demo" in response.content.decode().lower()
+
+
+# --- Writes go where their rules live (issue 14, point 4) ---------------------------------
+
+
+@pytest.mark.parametrize("model", ["blankbatch", "pickupschedule"])
+def test_adding_stock_or_pickup_days_in_the_admin_leads_to_the_staff_page(client, staff, model):
+    # The blank batch add form was a 500 (TypeError in BlankBatch.left on an empty form).
+    client.force_login(staff)
+    response = client.get(reverse(f"admin:distribution_{model}_add"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("staf:dashboard")
+    changelist = client.get(reverse(f"admin:distribution_{model}_changelist")).content.decode()
+    assert reverse("staf:dashboard") in changelist
+    assert reverse(f"admin:distribution_{model}_add") not in changelist
+
+
+def test_a_blank_batch_cannot_be_posted_in_the_admin(client, staff):
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:distribution_blankbatch_add"),
+        {"reference": "470/9/DUKCAPIL", "quantity": 100, "received_on": "2099-01-01"},
+    )
+    assert response.status_code == 403
+    assert not BlankBatch.objects.exists()
+
+
+def test_an_unsaved_batch_has_no_stock_figure_rather_than_an_error():
+    assert BlankBatch().left is None
+    assert BlankBatch(quantity=10, used=3, spoiled=2).left == 5
+
+
+@pytest.mark.parametrize("model", ["blankbatch", "pickupschedule", "dispatch"])
+def test_workflow_records_are_read_only_with_no_delete_button(client, staff, world, model):
+    client.force_login(staff)
+    obj = world[model]
+    url = reverse(f"admin:distribution_{model}_change", args=[obj.pk])
+    page = client.get(url).content.decode()
+    assert reverse(f"admin:distribution_{model}_delete", args=[obj.pk]) not in page
+    assert client.post(url, {"note": "diubah"}).status_code == 403
+    obj.refresh_from_db()
+    assert obj.note == ""
+    assert (
+        client.get(reverse(f"admin:distribution_{model}_delete", args=[obj.pk])).status_code == 403
+    )
+
+
+def test_the_blank_list_shows_who_recorded_each_delivery(client, staff):
+    from distribution.services import blank_batch_receive
+
+    blank_batch_receive(
+        reference="470/5/DUKCAPIL", quantity=500, received_on=datetime.date(2018, 1, 5), actor=staff
+    )
+    client.force_login(staff)
+    page = client.get(reverse("admin:distribution_blankbatch_changelist")).content.decode()
+    assert "470/5/DUKCAPIL" in page and staff.get_username() in page

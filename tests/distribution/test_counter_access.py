@@ -1,7 +1,5 @@
 """Who may open the counter, and on which cards: the permission matrix of /loket/."""
 
-import re
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -207,17 +205,33 @@ def test_login_form_needs_the_csrf_token(clerk_selatan):
     assert response.status_code == 403
 
 
-def test_other_kecamatan_card_looks_like_an_unknown_number_inside_the_counter(
-    client, clerk_selatan, card_kota
-):
+def test_other_kecamatan_card_names_only_the_kecamatan_holding_it(client, clerk_selatan, card_kota):
+    # The public page tells anyone where a card is collected; the counter says as much, so
+    # the clerk can send the resident there, and nothing more about the resident.
     client.force_login(clerk_selatan)
     other = client.get(reverse("loket:receipt", args=[card_kota.receipt.number]))
     unknown = client.get(reverse("loket:receipt", args=["BPN0000000000"]))
     assert other.status_code == unknown.status_code == 404
     page = other.content.decode()
-    # Identical but for the (per-response) CSRF token of the logout form.
-    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
-    assert token.sub("", page) == token.sub("", unknown.content.decode())
-    assert "Tidak ditemukan di kecamatan ini" in page
+    assert "Kartu ini diambil di Kecamatan Balikpapan Kota, bukan di loket ini." in page
+    resident = card_kota.receipt.resident
+    for private in (resident.full_name, "Budi", resident.nik, "Prapatan", "Siap diambil"):
+        assert private not in page, private
+    assert card_kota.serial not in page
     assert f'href="{reverse("loket:home")}"' in page
     assert card_kota.receipt.number not in page
+    assert "Balikpapan Kota" not in unknown.content.decode()
+    assert "Tidak ditemukan di kecamatan ini" in unknown.content.decode()
+
+
+def test_search_for_another_kecamatans_number_or_nik_names_that_kecamatan(
+    client, clerk_selatan, card_kota
+):
+    client.force_login(clerk_selatan)
+    resident = card_kota.receipt.resident
+    for query in (card_kota.receipt.number, resident.nik):
+        response = client.get(reverse("loket:home"), {"q": query})
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "Kartu ini diambil di Kecamatan Balikpapan Kota" in page
+        assert resident.full_name not in page and "Siap diambil" not in page

@@ -104,7 +104,11 @@ def refused_with_message(response, level=constants.ERROR) -> bool:
 @contextlib.contextmanager
 def rolled_back():
     """Run one example in a savepoint and undo whatever it wrote."""
-    with transaction.atomic():
+    savepoint = transaction.atomic()
+    # A test's own savepoint, like TestCase's: the services that must be the outermost
+    # transaction (atomic(durable=True)) treat it as the test harness, not as a caller.
+    savepoint._from_testcase = True
+    with savepoint:
         yield
         transaction.set_rollback(True)
 

@@ -1,4 +1,4 @@
-"""The lookup's rendered results come from the cache, but never stale (receipts/lookup_cache.py).
+"""The lookup's rendered results come from the cache, but never stale (portal/lookup_cache.py).
 
 A cached answer costs one query (the receipt's status stamp, on the unique index). Status
 changes show at once through the stamp; reference data (pickup days, the office, the queue
@@ -22,7 +22,8 @@ from distribution.services import (
     pickup_schedule_publish,
     print_run_create,
 )
-from receipts import lookup_cache
+from portal import lookup_cache
+from receipts import public_version
 from receipts.models import PublicDataVersion, Status
 from receipts.services import receipt_create, receipt_transition
 from tests.factories import BlankBatchFactory, ReceiptFactory, ResidentFactory, ready_card
@@ -187,9 +188,9 @@ def test_a_change_that_is_rolled_back_does_not_rebuild_pages(client, sepinggan):
     card = ready_card(kelurahan=sepinggan)
     cek(client, card.receipt.number)
     with pytest.raises(RuntimeError), transaction.atomic():
-        lookup_cache.invalidate()
+        public_version.bump()
         raise RuntimeError("the writer failed")
-    with mock.patch("receipts.views.selectors.receipt_lookup") as selector:
+    with mock.patch("portal.views.selectors.receipt_lookup") as selector:
         cek(client, card.receipt.number)
     selector.assert_not_called()
 
@@ -215,15 +216,15 @@ def test_tomorrow_the_page_is_built_again(client, sepinggan):
     cek(client, card.receipt.number)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     with (
-        mock.patch("receipts.lookup_cache.timezone.localdate", return_value=tomorrow),
-        mock.patch("receipts.views.selectors.receipt_lookup", wraps=_real_lookup()) as selector,
+        mock.patch("portal.lookup_cache.timezone.localdate", return_value=tomorrow),
+        mock.patch("portal.views.selectors.receipt_lookup", wraps=_real_lookup()) as selector,
     ):
         assert "Siap diambil" in cek(client, card.receipt.number)
     selector.assert_called_once()
 
 
 def _real_lookup():
-    from receipts.selectors import receipt_lookup
+    from portal.selectors import receipt_lookup
 
     return receipt_lookup
 

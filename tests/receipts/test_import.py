@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 
-from receipts.demo import make_nik
+from demo.identities import make_nik
 from receipts.importing import (
     ImportFormatError,
     import_receipts,

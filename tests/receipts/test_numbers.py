@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from receipts.demo import make_nik
+from demo.identities import make_nik
 from receipts.numbers import (
     MalformedReceiptNumber,
     mask_name,

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
 from distribution.models import BlankBatch, Card, HandOver, Officer, PickupSchedule
+from distribution.roles import DEMO_GROUP
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Status
-from receipts.seeding import DEMO_GROUP
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

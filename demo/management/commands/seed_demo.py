@@ -1,12 +1,12 @@
-"""``manage.py seed_demo``: the deterministic Balikpapan demo data set (see receipts.seeding)."""
+"""``manage.py seed_demo``: the deterministic Balikpapan demo data set (see demo.seeding)."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from demo.seeding import DemoSeeder, database_is_empty
 from receipts.models import Status
-from receipts.seeding import DemoSeeder, database_is_empty
 
 
 def _scale(value: str) -> float:

@@ -117,7 +117,7 @@ def test_figures_are_kept_for_one_minute_then_refreshed(anonymous, progress):
 
     from django.core.cache import cache
 
-    from receipts.views_stats import STATS_CACHE_KEY
+    from portal.views_stats import STATS_CACHE_KEY
 
     # Works with any cache backend (Redis under CI keeps its own clock): check the timeout
     # given to the cache, then simulate its expiry.

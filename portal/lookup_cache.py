@@ -10,9 +10,9 @@ match the ones it was rendered with:
   ``status_changed_at``: after a hand-over or an arrival the old body is unusable at once;
 - the rest of the page is reference data: the kecamatan's office and hours, the kelurahan's
   name, the pickup days, and for a waiting receipt the queue estimate (blank stock, printing
-  rate, receipts ahead). Whatever changes those calls ``invalidate()``, an UPDATE of the version
-  row inside its own transaction (signals for saves through the admin, explicit calls in the
-  services that write in bulk). The new value becomes visible exactly when the change does,
+  rate, receipts ahead). Whatever changes those calls ``receipts.public_version.bump()``, an
+  UPDATE of the version row inside its own transaction (signals for saves through the admin,
+  explicit calls in the services that write in bulk). The new value becomes visible exactly when the change does,
   on every worker: there is nothing to broadcast and no window between commit and invalidation;
 - a waiting receipt's queue position moves whenever any receipt joins or leaves the queue
   ahead of it, so ``receipts.services`` bumps the version on every change into or out of
@@ -32,8 +32,9 @@ import logging
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import F
 from django.utils import timezone
+
+from receipts import public_version
 
 logger = logging.getLogger(__name__)
 
@@ -64,34 +65,20 @@ def get(kind: str, language: str, number: str, current: tuple) -> str | None:
 
 
 def put(kind: str, language: str, number: str, rendered_for: tuple, body: str):
-    if rendered_for[2] is None:  # no version row (see invalidate): nothing to validate against
+    if rendered_for[2] is None:  # no version row (see public_version): nothing to check against
         return
     entry = (rendered_for, body)
     caches[CACHE_ALIAS].set(_key(kind, language, number), entry, settings.LOOKUP_CACHE_SECONDS)
 
 
-def invalidate():
-    """Reference data changed: no body rendered before this transaction commits is served.
-
-    Call it as the last write of the transaction: the version row stays locked until commit, and
-    writers that take other locks first and this one last cannot deadlock on it.
-    """
-    from receipts.models import PublicDataVersion
-
-    pk = PublicDataVersion.SINGLETON_ID
-    if not PublicDataVersion.objects.filter(pk=pk).update(value=F("value") + 1):
-        # The row is made by a migration; if it is gone (a flushed database), start again.
-        PublicDataVersion.objects.get_or_create(pk=pk, defaults={"value": 1})
-
-
 def _reference_data_changed(sender, **kwargs):
-    invalidate()
+    public_version.bump()
 
 
 def connect_signals():
     """Saves and deletes of the reference data a result page shows (through the admin, mostly).
 
-    Bulk writes send no signals: the services that make them call ``invalidate()`` themselves
+    Bulk writes send no signals: the services that make them call ``public_version.bump()``
     (print runs, printed and spoiled cards, published pickup days, the import), and so does the
     admin when it changes a receipt's office or recording time.
     """

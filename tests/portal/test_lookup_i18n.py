@@ -18,9 +18,9 @@ PUBLIC_SOURCES = (
     "templates/404.html",
     "templates/500.html",
     "templates/503.html",
-    "templates/receipts/",
-    "receipts/forms.py",
-    "receipts/views.py",
+    "templates/portal/",
+    "portal/forms.py",
+    "portal/views.py",
     "receipts/numbers.py",
 )
 

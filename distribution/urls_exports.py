@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from receipts import exports
+from distribution import exports
 
 app_name = "ekspor"
 

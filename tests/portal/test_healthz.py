@@ -21,8 +21,8 @@ def test_healthz_is_503_and_logged_when_the_database_fails(anonymous, db, caplog
     broken = mock.MagicMock()
     broken.__enter__.return_value.execute.side_effect = OperationalError("connection refused")
     with (
-        mock.patch("receipts.views.connection.cursor", return_value=broken),
-        caplog.at_level(logging.ERROR, logger="receipts.views"),
+        mock.patch("portal.views.connection.cursor", return_value=broken),
+        caplog.at_level(logging.ERROR, logger="portal.views"),
     ):
         response = anonymous.get("/healthz")
     assert response.status_code == 503
@@ -34,7 +34,7 @@ def test_healthz_is_503_and_logged_when_the_database_fails(anonymous, db, caplog
 
 def test_server_error_page_uses_the_public_layout_without_the_database(rf):
     """No ``db`` fixture: any query here would raise, so the page provably needs no database."""
-    from receipts.views import server_error
+    from portal.views import server_error
 
     response = server_error(rf.get("/"))
     html = response.content.decode()
@@ -46,9 +46,9 @@ def test_server_error_page_uses_the_public_layout_without_the_database(rf):
 def test_server_error_page_falls_back_to_plain_html_if_its_template_fails(rf):
     from unittest import mock
 
-    from receipts.views import server_error
+    from portal.views import server_error
 
-    with mock.patch("receipts.views.loader.get_template", side_effect=ValueError("manifest")):
+    with mock.patch("portal.views.loader.get_template", side_effect=ValueError("manifest")):
         response = server_error(rf.get("/"))
     assert response.status_code == 500
     assert "Maaf, terjadi gangguan" in response.content.decode()
@@ -63,7 +63,7 @@ def test_unknown_page_is_404_in_the_public_layout_with_the_form(anonymous, db):
 
 
 def test_bad_request_handler_uses_the_public_layout(rf):
-    from receipts.views import bad_request
+    from portal.views import bad_request
 
     response = bad_request(rf.get("/"))
     assert response.status_code == 400

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from receipts import views, views_stats
+from portal import views, views_stats
 
 app_name = "receipts"
 

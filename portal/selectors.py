@@ -80,7 +80,7 @@ def receipt_stamp(*, number: str) -> tuple | None:
 
     One query on the unique index of the number (the version is a one-row subquery). It runs
     on every lookup, so the ORM builds its SQL once per process; the row comes back as the
-    database driver gives it, which is all receipts.lookup_cache compares.
+    database driver gives it, which is all portal.lookup_cache compares.
     """
     sql, params = _stamp_query()
     # The database the router reads Receipt from in this request, never a fixed one: the

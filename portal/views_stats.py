@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from receipts import selectors
+from portal import selectors
 from receipts.models import Status
 
 STATS_CACHE_KEY = "statistik:v1"
@@ -132,4 +132,4 @@ def statistik(request):
         "handed_chart": weekly_chart(stats["weekly"], "handed_over"),
         "chart_width": WIDTH,
     }
-    return render(request, "receipts/statistik.html", context)
+    return render(request, "portal/statistik.html", context)

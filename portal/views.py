@@ -1,6 +1,6 @@
 """Public pages: the lookup form, the result page, the JSON API and the health check.
 
-Nothing here writes. A lookup shows only what the public may know (receipts.selectors builds
+Nothing here writes. A lookup shows only what the public may know (portal.selectors builds
 it); the holder's NIK, birth date, address, phone and full name never reach a template.
 """
 
@@ -20,8 +20,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from receipts import lookup_cache, selectors
-from receipts.forms import FORMAT_HINT, LookupForm
+from portal import lookup_cache, selectors
+from portal.forms import FORMAT_HINT, LookupForm
 from receipts.models import Status
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 
@@ -58,13 +58,13 @@ def _steps(status):
 
 @require_safe
 def home(request):
-    return render(request, "receipts/home.html", {"form": LookupForm(), "hint": FORMAT_HINT})
+    return render(request, "portal/home.html", {"form": LookupForm(), "hint": FORMAT_HINT})
 
 
 def _result_body(kind: str, number: str, render_result) -> str | None:
     """The rendered result for the normalised ``number`` (None when unknown).
 
-    Served from receipts.lookup_cache when it was rendered for what the database holds now
+    Served from portal.lookup_cache when it was rendered for what the database holds now
     (1 query); otherwise built by the selector and ``render_result(result)``, and kept under
     the stamp read before it (a change in between only makes the kept body unusable).
     """
@@ -107,7 +107,7 @@ def lookup(request):
             "language_next": reverse("receipts:lookup") + "?" + urlencode({"nomor": number}),
             "messages": (),
         }
-        return render_to_string("receipts/result.html", context, request=request)
+        return render_to_string("portal/result.html", context, request=request)
 
     body = _result_body("cek", number, render_result)
     if body is None:

@@ -1,9 +1,7 @@
-"""The deterministic Balikpapan demo data set behind ``manage.py seed_demo``.
+"""The writer of the deterministic Balikpapan demo data set behind ``manage.py seed_demo``.
 
-The story (``seed/`` news article): in January 2018 Ditjen Dukcapil sent 80,000 blanks; the
-office printed every receipt issued on or before 5 August 2017, sent ~60,000 cards to the six
-kecamatan offices and still had ~20,000 in printing, while later receipts wait for the next
-batch. The data's dates are told relative to a fixed "now" (8 February 2018, WITA), so every
+It turns the story's fixed facts (``demo.data``) into rows, inserted wholesale (``demo.bulk``).
+The data's dates are told relative to a fixed "now" (8 February 2018, WITA), so every
 run produces the same receipts, NIKs and numbers; only the upcoming pickup days are placed
 relative to today, so that residents trying the demo see dates in the near future.
 
@@ -19,19 +17,35 @@ import datetime
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management.color import no_style
-from django.db import connection, models
-from django.db.models import Max
 from django.utils import timezone
 
+from demo.bulk import Plain, insert, insert_tuples, number_from, reset_sequences
+from demo.data import (
+    CANCEL_NOTES,
+    COUNTER_HOURS,
+    CUTOFF,
+    DEMO_LAST_NAME,
+    FAMILY,
+    FEMALE_FIRST,
+    HOLD_NOTES,
+    ID_DOCUMENT_TYPES,
+    MALE_FIRST,
+    MOVED_FROM,
+    PLACEHOLDER_CONTACTS,
+    SEED,
+    SLUGS,
+    STORY_NOW,
+    STREETS,
+    WILAYAH_CSV,
+    WITA,
+    Counts,
+)
+from demo.identities import make_nik
 from distribution.models import (
     BlankBatch,
     Card,
@@ -43,259 +57,22 @@ from distribution.models import (
     PickupSchedule,
     PrintRun,
 )
-from distribution.roles import CLERK_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
-from receipts.demo import make_nik
+from distribution.roles import CLERK_GROUP, DEMO_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
 
-WITA = ZoneInfo("Asia/Makassar")
-WILAYAH_CSV = Path(__file__).resolve().parent / "data" / "balikpapan_wilayah.csv"
-SEED = 20180208
-STORY_NOW = datetime.datetime(2018, 2, 8, 14, 0, tzinfo=WITA)
-CUTOFF = datetime.date(2017, 8, 5)
-DEMO_GROUP = "Akun demo"
-DEMO_LAST_NAME = "(DEMO)"
 BATCH_SIZE = 2000
-
-# Kecamatan name -> short slug used in account names (loket.<slug>, spv.<slug>).
-SLUGS = {
-    "Balikpapan Selatan": "selatan",
-    "Balikpapan Kota": "kota",
-    "Balikpapan Timur": "timur",
-    "Balikpapan Utara": "utara",
-    "Balikpapan Tengah": "tengah",
-    "Balikpapan Barat": "barat",
-}
-
-# Invented office contacts: the real addresses and hours were not found in public sources, so
-# every kecamatan is flagged ``contact_is_placeholder`` and the admin says so.
-PLACEHOLDER_CONTACTS = {
-    "selatan": ("Jl. Marsma R. Iswahyudi No. 12, Sepinggan (alamat contoh)", "0542-000-0105"),
-    "kota": ("Jl. Jend. Sudirman No. 45, Prapatan (alamat contoh)", "0542-000-0106"),
-    "timur": ("Jl. Mulawarman No. 8, Manggar (alamat contoh)", "0542-000-0101"),
-    "utara": ("Jl. Soekarno-Hatta Km. 3, Batu Ampar (alamat contoh)", "0542-000-0103"),
-    "tengah": ("Jl. Letjen Suprapto No. 21, Karang Rejo (alamat contoh)", "0542-000-0104"),
-    "barat": ("Jl. Letjen Suprapto No. 2, Baru Ilir (alamat contoh)", "0542-000-0102"),
-}
-COUNTER_HOURS = "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00 WITA (jam contoh)"
-
-ID_DOCUMENT_TYPES = [
-    "KTP-el lama",
-    "Surat Keterangan (Suket) pengganti KTP-el",
-    "Kartu Keluarga (KK)",
-    "SIM",
-    "Paspor",
-    "Kartu Pelajar/Mahasiswa",
-    "Akta Kelahiran",
-]
-
-MALE_FIRST = [
-    "Muhammad",
-    "Ahmad",
-    "Agus",
-    "Budi",
-    "Andi",
-    "Rizky",
-    "Dedi",
-    "Hendra",
-    "Joko",
-    "Slamet",
-    "Eko",
-    "Bambang",
-    "Wahyu",
-    "Arif",
-    "Fajar",
-    "Irfan",
-    "Rudi",
-    "Yusuf",
-    "Dimas",
-    "Fikri",
-    "Hasan",
-    "Ilham",
-    "Reza",
-    "Syahrul",
-    "Teguh",
-    "Bayu",
-    "Rahmat",
-    "Surya",
-    "Dani",
-    "Galih",
-    "Iwan",
-    "Adi",
-    "Putra",
-    "Yoga",
-    "Aditya",
-    "Hadi",
-    "Anton",
-    "Rizal",
-    "Ridwan",
-    "Taufik",
-    "Zainal",
-    "Haris",
-]
-FEMALE_FIRST = [
-    "Siti",
-    "Nur",
-    "Dewi",
-    "Sri",
-    "Rina",
-    "Ani",
-    "Wulan",
-    "Fitri",
-    "Indah",
-    "Ayu",
-    "Putri",
-    "Lestari",
-    "Ratna",
-    "Yuliana",
-    "Rahma",
-    "Dian",
-    "Mega",
-    "Novi",
-    "Eka",
-    "Nurul",
-    "Aisyah",
-    "Fatimah",
-    "Intan",
-    "Maya",
-    "Rini",
-    "Tri",
-    "Wahyuni",
-    "Yanti",
-    "Sari",
-    "Kartika",
-    "Citra",
-    "Anisa",
-    "Devi",
-    "Lina",
-    "Melati",
-    "Puspita",
-    "Hana",
-    "Nabila",
-    "Dwi",
-    "Ratih",
-    "Irma",
-]
-FAMILY = [
-    "Pratama",
-    "Saputra",
-    "Wijaya",
-    "Hidayat",
-    "Kurniawan",
-    "Setiawan",
-    "Santoso",
-    "Nugroho",
-    "Siregar",
-    "Lubis",
-    "Harahap",
-    "Nasution",
-    "Rahman",
-    "Hakim",
-    "Syahputra",
-    "Susanto",
-    "Hartono",
-    "Gunawan",
-    "Ramadhan",
-    "Firmansyah",
-    "Maulana",
-    "Purnomo",
-    "Wibowo",
-    "Utami",
-    "Handayani",
-    "Permata",
-    "Sulistyo",
-    "Rusdi",
-    "Baharuddin",
-    "Daeng",
-    "Paluseri",
-    "Tarigan",
-    "Sinaga",
-    "Simanjuntak",
-    "Manurung",
-    "Effendi",
-    "Arifin",
-    "Kusuma",
-    "Suryadi",
-    "Anwar",
-    "Aminah",
-    "Yulianti",
-    "Safitri",
-    "Rahayu",
-    "Anggraini",
-    "Hasibuan",
-    "Latief",
-    "Mappaseng",
-    "Tandiarrang",
-]
-STREETS = [
-    "Jl. MT Haryono",
-    "Jl. Ahmad Yani",
-    "Jl. Soekarno-Hatta",
-    "Jl. Marsma R. Iswahyudi",
-    "Jl. Mulawarman",
-    "Jl. Letjen Suprapto",
-    "Jl. Sepinggan Baru",
-    "Jl. Gunung Malang",
-    "Jl. Pandan Sari",
-    "Jl. Beller",
-    "Jl. Syarifuddin Yoes",
-    "Jl. Prona",
-    "Jl. Manunggal",
-    "Jl. Indrakila",
-    "Jl. Kol. Syarifuddin",
-]
-
-# NIK district codes of people who recorded elsewhere before moving to Balikpapan.
-MOVED_FROM = ["64.72.01", "64.72.04", "64.01.03", "64.02.01", "73.71.02", "35.78.05", "33.74.01"]
-
-CANCEL_NOTES = [
-    "Diganti resi baru (perekaman ulang).",
-    "Data ganda, diselesaikan: resi lain yang berlaku.",
-    "Pindah domisili ke luar Kota Balikpapan.",
-    "Meninggal dunia (akta kematian diterima).",
-]
-HOLD_NOTES = [
-    "Data ganda (duplicate record) di pusat: harap datang ke Disdukcapil.",
-    "Sidik jari tidak terbaca: perlu rekam ulang di Disdukcapil.",
-    "Data KK tidak cocok: bawa Kartu Keluarga ke Disdukcapil.",
-]
-
-
-@dataclass
-class Counts:
-    """How many receipts of each kind, at scale 1 modelled on the story."""
-
-    collected_2016: int = 9387  # the 2016 batch, all collected long ago
-    ready: int = 54000
-    collected: int = 3600
-    dispatched: int = 2400
-    printed: int = 7500
-    queued: int = 12000
-    spoiled: int = 240  # misprints in the 2018 printing, each reprinted
-    recorded: int = 5000
-    on_hold: int = 300
-    cancelled: int = 400
-    blanks_2016: int = 10000
-    blanks_2018: int = 80000
-
-    @classmethod
-    def scaled(cls, scale: float) -> "Counts":
-        base = cls()
-        values = {}
-        for name, value in base.__dict__.items():
-            values[name] = max(1, round(value * scale))
-        return cls(**values)
 
 
 @dataclass
 class _Row:
     """One receipt being built, with the facts its history needs."""
 
-    receipt: "_Plain"
+    receipt: "Plain"
     kecamatan: Kecamatan
     status: str
     group: str = ""
     events: list = field(default_factory=list)
-    good_card: "_Plain | None" = None
+    good_card: "Plain | None" = None
 
 
 class DemoSeeder:
@@ -449,7 +226,7 @@ class DemoSeeder:
         key = (district, birth, sex)
         self.nik_serials[key] += 1
         kel = rng.choice(self.kelurahan[kecamatan.pk])
-        return _Plain(
+        return Plain(
             nik=make_nik(
                 district_code=district, birth_date=birth, sex=sex, serial=self.nik_serials[key]
             ),
@@ -539,8 +316,8 @@ class DemoSeeder:
         receipts = []
         for _status, _at, kec, _group in plan:
             residents.append(self._resident(kec))
-        _number_from(Resident, residents)
-        _insert(
+        number_from(Resident, residents)
+        insert(
             Resident,
             residents,
             ["id", "nik", "full_name", "birth_date", "sex", "kelurahan", "address", "phone"]
@@ -555,7 +332,7 @@ class DemoSeeder:
         for (status, recorded_at, kec, group), resident, number in zip(
             plan, residents, numbers, strict=True
         ):
-            receipt = _Plain(
+            receipt = Plain(
                 number=number,
                 resident_id=resident.id,
                 collected_at=None,
@@ -573,7 +350,7 @@ class DemoSeeder:
             rows.append(row)
             receipts.append(receipt)
 
-        _number_from(Receipt, receipts)
+        number_from(Receipt, receipts)
         self._history(rows)
         for row in rows:
             last = row.events[-1]
@@ -581,14 +358,14 @@ class DemoSeeder:
             if row.status == Status.COLLECTED:
                 row.receipt.collected_at = last[2]
         # Status written directly: see the module docstring (history built wholesale).
-        _insert(
+        insert(
             Receipt,
             receipts,
             ["id", "number", "resident", "recorded_at", "recorded_place"]
             + ["collection_kecamatan", "status", "status_changed_at", "collected_at", "created_at"],
         )
         self._save_cards_and_distribution(rows)
-        _insert_tuples(
+        insert_tuples(
             ReceiptEvent,
             ["receipt", "from_status", "to_status", "at", "actor", "note"],
             (
@@ -597,7 +374,7 @@ class DemoSeeder:
                 for frm, to, at, actor, note in row.events
             ),
         )
-        _reset_sequences(Resident, Receipt, Card)
+        reset_sequences(Resident, Receipt, Card)
         BlankBatch.objects.filter(pk=self.batch_2016.pk).update(
             used=self.batch_used[self.batch_2016.pk],
             spoiled=self.batch_spoiled[self.batch_2016.pk],
@@ -697,7 +474,7 @@ class DemoSeeder:
                         self.cards.append(
                             (
                                 row,
-                                _Plain(
+                                Plain(
                                     serial=serial,
                                     print_run=run,
                                     batch=batch,
@@ -788,7 +565,7 @@ class DemoSeeder:
     def _good_card(self, row, run, position, group, printed_at):
         batch, serial = self._take_blank()
         self.batch_used[batch.pk] += 1
-        card = _Plain(
+        card = Plain(
             serial=serial,
             print_run=run,
             batch=batch,
@@ -812,7 +589,7 @@ class DemoSeeder:
             handed = received_at + datetime.timedelta(hours=1)
         proxy = rng.random() < 0.15
         doc = rng.choice(self.id_documents)
-        handover = _Plain(
+        handover = Plain(
             kecamatan=kec,
             clerk=self.clerks[kec.pk],
             handed_at=handed,
@@ -850,18 +627,18 @@ class DemoSeeder:
         # Runs and receipts have their primary keys now; Django fills in the foreign keys of
         # objects that were linked to them before they were saved.
         cards = [card for _, card in self.cards]
-        _number_from(Card, cards)
+        number_from(Card, cards)
         for row, card in self.cards:
             card.receipt_id = row.receipt.id
             card.print_run_id = card.print_run.pk
             card.batch_id = card.batch.pk
-        _insert(
+        insert(
             Card,
             cards,
             ["id", "serial", "receipt", "print_run", "batch", "position", "outcome"]
             + ["printed_at", "spoiled_at"],
         )
-        _insert_tuples(
+        insert_tuples(
             DispatchItem,
             ["dispatch", "card", "arrived", "note"],
             (
@@ -879,7 +656,7 @@ class DemoSeeder:
                 handover.id_document_type.pk if handover.id_document_type else None
             )
             handovers.append(handover)
-        _insert(
+        insert(
             HandOver,
             handovers,
             ["receipt", "card", "kecamatan", "clerk", "handed_at", "collected_by"]
@@ -925,71 +702,6 @@ class DemoSeeder:
                             )
                         )
         PickupSchedule.objects.bulk_create(schedules)
-
-
-class _Plain(SimpleNamespace):
-    """A row being built: attribute names as the model's ``attname``s, without the ORM's cost."""
-
-
-def _number_from(model, objs) -> None:
-    """Give unsaved objects consecutive primary keys after the table's highest one.
-
-    The seed runs on empty tables in one transaction, so nobody else takes these ids; the
-    sequences are moved past them afterwards (``_reset_sequences``).
-    """
-    start = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-    for pk, obj in enumerate(objs, start=start):
-        obj.id = pk
-
-
-def _reset_sequences(*models) -> None:
-    sql = connection.ops.sequence_reset_sql(no_style(), models)
-    with connection.cursor() as cursor:
-        for statement in sql:
-            cursor.execute(statement)
-
-
-def _adapter(field):
-    """A fast value adapter for raw inserts (the ORM's per-value preparation is the slow part)."""
-    if connection.vendor != "sqlite":
-        return None  # psycopg2 adapts dates and aware datetimes itself
-    if isinstance(field, models.DateTimeField):
-        # Django stores SQLite datetimes as naive UTC text.
-        return lambda v: None if v is None else str(v.astimezone(datetime.UTC).replace(tzinfo=None))
-    if isinstance(field, models.DateField):
-        return lambda v: None if v is None else v.isoformat()
-    return None
-
-
-def _insert(model, objs, names) -> None:
-    fields = [model._meta.get_field(name) for name in names]
-    attnames = [f.attname for f in fields]
-    _insert_tuples(model, names, ([getattr(obj, a) for a in attnames] for obj in objs), adapt=True)
-
-
-def _insert_tuples(model, names, rows, adapt=True) -> None:
-    """INSERT many rows with one statement per page, bypassing the ORM's per-value work.
-
-    Only for seed_demo's wholesale build: values are plain Python values of the right type.
-    """
-    fields = [model._meta.get_field(name) for name in names]
-    adapters = [_adapter(f) for f in fields] if adapt else [None] * len(fields)
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    # Table and column names come from the models, never from input.
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-    if any(adapters):
-        rows = (tuple(a(v) if a else v for a, v in zip(adapters, row, strict=True)) for row in rows)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
-            execute_values(cursor.cursor, head + "%s", rows, page_size=5000)
-        else:
-            placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            rows = list(rows)
-            for start in range(0, len(rows), 20000):
-                cursor.executemany(head + placeholders, rows[start : start + 20000])
 
 
 def _weekdays(start: datetime.date, n: int) -> list[datetime.date]:

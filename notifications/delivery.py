@@ -54,6 +54,36 @@ class DrainResult:
         return self.sent + self.retried + self.failed + self.cancelled + self.deferred
 
 
+class BatchContext:
+    """What a batch of messages shares, read once per batch instead of once per message:
+    the residents' opt-outs, the texts, the pickup days (a batch of 20 costs 3 queries
+    here instead of 60)."""
+
+    def __init__(self, messages: list[Message]):
+        residents = {m.receipt.resident_id for m in messages}
+        self.opted_out = set(
+            ChannelOptOut.objects.filter(resident_id__in=residents).values_list(
+                "resident_id", "channel"
+            )
+        )
+        self.templates: dict[tuple[str, str, str], dict] = {}
+        self.pickups: dict[tuple[int, int], object] = {}
+
+    def template(self, message: Message) -> dict:
+        key = (message.occasion, message.channel, message.language)
+        if key not in self.templates:
+            self.templates[key] = rendering.template_for(
+                occasion=message.occasion, channel=message.channel, language=message.language
+            )
+        return self.templates[key]
+
+    def pickup_day(self, receipt: Receipt):
+        key = (receipt.collection_kecamatan_id, receipt.resident.kelurahan_id)
+        if key not in self.pickups:
+            self.pickups[key] = _pickup_day(receipt)
+        return self.pickups[key]
+
+
 def _due_filter(now: datetime.datetime) -> Q:
     return Q(state=MessageState.PENDING, next_attempt_at__lte=now) | Q(
         state=MessageState.SENDING, claimed_until__lt=now
@@ -119,13 +149,13 @@ def _recipient(message: Message) -> str:
     return normalize_phone(resident.phone)
 
 
-def build_outgoing(message: Message) -> Outgoing:
-    """Render the message (once: a retry resends exactly the first text)."""
+def build_outgoing(message: Message, context: BatchContext | None = None) -> Outgoing:
+    """Render the message. The text is stored with the outcome of its first attempt, so a
+    retry resends exactly that text (only a worker killed mid-send renders it again)."""
+    context = context or BatchContext([message])
     receipt = message.receipt
-    template = rendering.template_for(
-        occasion=message.occasion, channel=message.channel, language=message.language
-    )
-    schedule = _pickup_day(receipt)
+    template = context.template(message)
+    schedule = context.pickup_day(receipt)
     facts = rendering.facts_for(receipt=receipt, language=message.language, schedule=schedule)
     headers = {}
     if message.channel == "email":
@@ -150,7 +180,6 @@ def build_outgoing(message: Message) -> Outgoing:
             )
         message.body = rendering.render(template["body"], facts)
         message.subject = rendering.render(template["subject"], facts)[:200]
-        Message.objects.filter(pk=message.pk).update(body=message.body, subject=message.subject)
     return Outgoing(
         to=message.recipient,
         body=message.body,
@@ -216,25 +245,35 @@ def fallback_create(message: Message) -> Message | None:
 
 def message_fail(message: Message, token: str, error: str) -> None:
     now = timezone.now()
-    if _finish(message, token, state=MessageState.FAILED, error=error[:500], finished_at=now):
+    done = _finish(
+        message,
+        token,
+        state=MessageState.FAILED,
+        error=error[:500],
+        finished_at=now,
+        body=message.body,
+        subject=message.subject,
+    )
+    if done:
         logger.warning("message %s failed on %s: %s", message.pk, message.channel, error)
         fallback_create(message)
 
 
-def _skip_reason(message: Message) -> str:
+def _skip_reason(message: Message, context: BatchContext) -> str:
     receipt = message.receipt
     if receipt.status != OCCASION_STATUS[Occasion(message.occasion)]:
         return "status resi berubah"
-    if ChannelOptOut.objects.filter(
-        resident_id=receipt.resident_id, channel=message.channel
-    ).exists():
+    if (receipt.resident_id, message.channel) in context.opted_out:
         return "penduduk menolak pesan di saluran ini"
     if not message.recipient:
         return "tidak ada nomor/alamat yang sah"
     return ""
 
 
-def deliver_one(message: Message, token: str, result: DrainResult) -> None:
+def deliver_one(
+    message: Message, token: str, result: DrainResult, context: BatchContext | None = None
+) -> None:
+    context = context or BatchContext([message])
     now = timezone.now()
     if quiet.is_quiet(now):
         # The claim came at night (a retry due after 21:00): back to the queue until morning.
@@ -248,14 +287,14 @@ def deliver_one(message: Message, token: str, result: DrainResult) -> None:
         result.deferred += 1
         return
     message.recipient = _recipient(message)
-    reason = _skip_reason(message)
+    reason = _skip_reason(message, context)
     if reason:
         _finish(message, token, state=MessageState.CANCELLED, error=reason, finished_at=now)
         result.cancelled += 1
         return
     gateway = gateway_for(message.channel)
     try:
-        outgoing = build_outgoing(message)
+        outgoing = build_outgoing(message, context)
         _wait_for_rate(gateway)
         provider_id = gateway.send(outgoing)
     except TransientError as error:
@@ -269,6 +308,8 @@ def deliver_one(message: Message, token: str, result: DrainResult) -> None:
             token,
             state=MessageState.PENDING,
             error=error.message,
+            body=message.body,
+            subject=message.subject,
             next_attempt_at=quiet.next_allowed(now + datetime.timedelta(seconds=delay)),
         )
         result.retried += 1
@@ -285,6 +326,8 @@ def deliver_one(message: Message, token: str, result: DrainResult) -> None:
         message,
         token,
         state=MessageState.SENT,
+        body=message.body,
+        subject=message.subject,
         provider_id=provider_id[:128],
         recipient=message.recipient,
         sent_at=timezone.now(),
@@ -302,9 +345,10 @@ def drain(*, batch: int | None = None, seconds: float | None = None) -> DrainRes
         token, messages = messages_claim(batch=batch)
         if not messages:
             break
+        context = BatchContext(messages)
         for message in messages:
             try:
-                deliver_one(message, token, result)
+                deliver_one(message, token, result, context)
             except Exception:
                 # Unexpected (a bug, the database gone): the lease expires and it is retried.
                 logger.exception("message %s: unexpected error", message.pk)

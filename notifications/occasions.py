@@ -44,9 +44,12 @@ def occasions_outside(status: str) -> list[str]:
 
 def on_status_change(change: StatusChange) -> None:
     """Cancel what no longer applies, then write the messages this change causes."""
-    messages_cancel_pending(
-        receipt_ids=change.receipt_ids, occasions=occasions_outside(change.to_status)
-    )
+    if change.from_status in OCCASION_STATUS.values():
+        # Only a receipt leaving ready/on_hold can have messages that no longer apply; other
+        # moves (the print queue's, thousands at a time) cost no query here.
+        messages_cancel_pending(
+            receipt_ids=change.receipt_ids, occasions=occasions_outside(change.to_status)
+        )
     occasion = None
     if change.to_status == Status.READY and change.from_status != Status.COLLECTED:
         # collected -> ready is an undone hand-over: the resident was told already.
@@ -84,13 +87,60 @@ def channel_order() -> list[str]:
 
 def allowed_channels(*, phone: str, email: str, opted_out: Iterable[str]) -> list[str]:
     """The channels a resident's data allow, in the staff's order, minus opted-out ones."""
+    return _channels(phone, email, opted_out, channel_order())
+
+
+def _channels(phone: str, email: str, opted_out: Iterable[str], order: list[str]) -> list[str]:
     have = set()
     if normalize_phone(phone):
         have |= {"whatsapp", "sms"}
     if email:
         have.add("email")
     have -= set(opted_out)
-    return [c for c in channel_order() if c in have]
+    return [c for c in order if c in have]
+
+
+_INSERT_SQL = """
+    INSERT INTO notifications_message
+        (receipt_id, channel, language, occasion, priority, state, idempotency_key, attempts,
+         next_attempt_at, claim_token, recipient, subject, body, provider_id, error, created_at)
+    SELECT r, c, l, %s, %s, 'pending', gen_random_uuid(), 0, %s, '', '', '', '', '', '', %s
+    FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS m(r, c, l)
+    ON CONFLICT DO NOTHING
+"""
+
+
+def _insert(rows: list[tuple[int, str, str]], *, occasion: str, at, due) -> None:
+    """Insert (receipt, channel, language) rows as pending messages; skip existing ones.
+
+    On PostgreSQL one INSERT ... SELECT FROM unnest() of three arrays: the ORM's bulk_create
+    spends about 2 ms of Python per row preparing 20 columns, 40 s for an arrival of 20,000.
+    """
+    if not rows:
+        return
+    priority = 1 if occasion in REMINDERS else 0
+    if connection.vendor == "postgresql":
+        receipt_ids, channels, languages = (list(column) for column in zip(*rows, strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _INSERT_SQL, [occasion, priority, due, at, receipt_ids, channels, languages]
+            )
+        return
+    Message.objects.bulk_create(
+        [
+            Message(
+                receipt_id=receipt_id,
+                occasion=occasion,
+                priority=priority,
+                channel=channel,
+                language=language,
+                created_at=at,
+                next_attempt_at=due,
+            )
+            for receipt_id, channel, language in rows
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -133,27 +183,10 @@ def messages_create(*, receipt_ids: Sequence[int], occasion: str, at=None) -> in
         )
         rows = []
         for receipt_id, resident_id, phone, email in contacts:
-            have = set()
-            if normalize_phone(phone):
-                have |= {"whatsapp", "sms"}
-            if email:
-                have.add("email")
-            have -= opted.get(resident_id, set())
-            channels = [c for c in order if c in have]
-            if not channels:
-                continue
-            rows.append(
-                Message(
-                    receipt_id=receipt_id,
-                    occasion=occasion,
-                    priority=1 if occasion in REMINDERS else 0,
-                    channel=channels[0],
-                    language=languages.get(resident_id, "id"),
-                    created_at=at,
-                    next_attempt_at=due,
-                )
-            )
-        Message.objects.bulk_create(rows, ignore_conflicts=True)
+            channels = _channels(phone, email, opted.get(resident_id, ()), order)
+            if channels:
+                rows.append((receipt_id, channels[0], languages.get(resident_id, "id")))
+        _insert(rows, occasion=occasion, at=at, due=due)
         created += len(rows)
     if created and due > at:
         logger.info(

@@ -49,8 +49,9 @@ LAST = ["Wahyuni", "Santoso", "Hidayat", "Lestari", "Saputra", "Rahman", "Pratam
 
 
 def wilayah():
-    with open(ROOT / "receipts" / "data" / "balikpapan_wilayah.csv", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    from receipts.regions import region_rows
+
+    return region_rows()
 
 
 def url_for(parsed, name):

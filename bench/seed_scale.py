@@ -23,16 +23,13 @@ them (hand-overs, dispatch items). Only for a scratch benchmark database.
 """
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, setup_django  # noqa: E402
-
-WILAYAH_CSV = ROOT / "receipts" / "data" / "balikpapan_wilayah.csv"
+from bench.common import setup_django  # noqa: E402
 
 # Distinct birth dates used (1950-01-01 + 0..DATES-1 days); the NIK serial is
 # SERIAL_BASE + g // DATES, so (birth date, serial) and hence the NIK is unique for every g
@@ -102,9 +99,9 @@ def sql_array(values):
 def ensure_wilayah():
     """Create the 6 kecamatan and 34 kelurahan of Balikpapan that are missing."""
     from receipts.models import Kecamatan, Kelurahan
+    from receipts.regions import region_rows
 
-    with WILAYAH_CSV.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = region_rows()
     codes = []
     for row in rows:
         name = row["kecamatan_name"]

@@ -8,13 +8,9 @@ batch. ``demo.seeding`` turns these into rows; nothing here touches the database
 
 import datetime
 from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-
 WITA = ZoneInfo("Asia/Makassar")
-WILAYAH_CSV = Path(settings.BASE_DIR) / "receipts" / "data" / "balikpapan_wilayah.csv"
 SEED = 20180208
 STORY_NOW = datetime.datetime(2018, 2, 8, 14, 0, tzinfo=WITA)
 CUTOFF = datetime.date(2017, 8, 5)

@@ -12,7 +12,6 @@ written (recorded -> queued -> printed -> dispatched -> ready -> collected), wit
 dates, actors and notes, and blank-batch counters equal to the cards it creates.
 """
 
-import csv
 import datetime
 import random
 from collections import Counter, defaultdict
@@ -41,7 +40,6 @@ from demo.data import (
     SLUGS,
     STORY_NOW,
     STREETS,
-    WILAYAH_CSV,
     WITA,
     Counts,
 )
@@ -59,6 +57,7 @@ from distribution.models import (
 )
 from distribution.roles import CLERK_GROUP, DEMO_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
+from receipts.regions import region_rows
 
 BATCH_SIZE = 2000
 
@@ -102,8 +101,7 @@ class DemoSeeder:
     # -- reference data and accounts ------------------------------------------------------
 
     def _wilayah(self):
-        with WILAYAH_CSV.open(encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+        rows = region_rows()
         self.kecamatan: list[Kecamatan] = []
         self.weights: list[int] = []
         self.kelurahan: dict[int, list[Kelurahan]] = defaultdict(list)
@@ -667,41 +665,31 @@ class DemoSeeder:
     # -- pickup schedules -----------------------------------------------------------------
 
     def _schedules(self):
-        schedules = []
         story_days = _weekdays(datetime.date(2018, 2, 12), 10)
         upcoming = _weekdays(self.today + datetime.timedelta(days=1), 10)
+        slots = []  # (kecamatan, kelurahan or None for all, day, closing hour, note)
         for kec in self.kecamatan:
-            place = f"Aula Kantor Kecamatan {kec.name}"
             if kec.slug == "selatan":
                 # As in the story: Balikpapan Selatan splits pickup days by kelurahan.
+                note = "Bawa resi asli. Khusus warga kelurahan ini."
                 for days in (story_days, upcoming):
-                    for kel, day in zip(self.kelurahan[kec.pk], days, strict=False):
-                        schedules.append(
-                            PickupSchedule(
-                                kecamatan=kec,
-                                kelurahan=kel,
-                                date=day,
-                                start_time=datetime.time(8, 0),
-                                end_time=datetime.time(12, 0),
-                                place=place,
-                                note="Bawa resi asli. Khusus warga kelurahan ini.",
-                            )
-                        )
+                    pairs = zip(self.kelurahan[kec.pk], days, strict=False)
+                    slots += [(kec, kel, day, 12, note) for kel, day in pairs]
             else:
                 for days in (story_days[:5], upcoming[:5]):
-                    for day in days:
-                        schedules.append(
-                            PickupSchedule(
-                                kecamatan=kec,
-                                kelurahan=None,
-                                date=day,
-                                start_time=datetime.time(8, 0),
-                                end_time=datetime.time(15, 0),
-                                place=place,
-                                note="Bawa resi asli.",
-                            )
-                        )
-        PickupSchedule.objects.bulk_create(schedules)
+                    slots += [(kec, None, day, 15, "Bawa resi asli.") for day in days]
+        PickupSchedule.objects.bulk_create(
+            PickupSchedule(
+                kecamatan=kec,
+                kelurahan=kel,
+                date=day,
+                start_time=datetime.time(8, 0),
+                end_time=datetime.time(closing, 0),
+                place=f"Aula Kantor Kecamatan {kec.name}",
+                note=note,
+            )
+            for kec, kel, day, closing, note in slots
+        )
 
 
 def _weekdays(start: datetime.date, n: int) -> list[datetime.date]:

@@ -1,4 +1,4 @@
-"""Who may use the counter, and on which rows: everything a clerk reads is scoped here.
+"""Who may use the staff pages and the counter, and on which rows: a clerk's reads are scoped here.
 
 A clerk or supervisor sees only the receipts collected at their own kecamatan. A receipt of
 another kecamatan is a 404 that names the kecamatan holding the card (the public page tells
@@ -8,8 +8,11 @@ anyone that much, and the clerk can send the resident there) and nothing else ab
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from distribution.models import Dispatch, HandOver, Officer
@@ -23,6 +26,29 @@ class HeldElsewhere(Http404):
     def __init__(self, kecamatan: Kecamatan):
         super().__init__(kecamatan.name)
         self.kecamatan = kecamatan
+
+
+def staff_page(*permissions: str):
+    """Let through active Disdukcapil staff holding every one of ``permissions``.
+
+    Anonymous visitors are sent to log in (staff sign in through the admin, not the counter's
+    login page); a logged-in account without them gets a 403. The staff pages and the staff
+    exports both use this one guard.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not (user.is_active and user.is_staff and user.has_perms(permissions)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def counter_view(view):

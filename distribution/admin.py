@@ -5,9 +5,14 @@ and undone at the counter (``/loket/``). Here those records are read-only, so th
 cannot bypass the services that keep receipts, cards and blank stock consistent.
 """
 
+from auditlog.admin import LogEntryAdmin
+from auditlog.models import LogEntry
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from disdukcapil.admin_mixins import AddOnStaffPageMixin, ReadOnlyAdminMixin
@@ -71,6 +76,10 @@ class BlankBatchAdmin(AddOnStaffPageMixin, admin.ModelAdmin):
 
     @admin.display(description=_("sisa"))
     def left(self, obj):
+        # The add form shown again with errors has no quantity yet (found by the access
+        # matrix: an empty POST to the add page was a 500).
+        if obj.quantity is None:
+            return "-"
         return obj.left
 
     def changelist_view(self, request, extra_context=None):
@@ -180,8 +189,49 @@ class IdDocumentTypeAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class SuperuserOnlyMixin:
+    """Accounts and counter roles: only superusers see or manage them (issue 16, finding 2).
+
+    A member of staff who could add an Officer row could make themselves a counter supervisor
+    anywhere; one who could edit users could give themselves any group. Checked here, on top
+    of the groups, so that a permission granted by mistake still opens nothing.
+    """
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+class OfficerForm(forms.ModelForm):
+    """Refuses an Officer row for the account that saves it: nobody grants themselves a role."""
+
+    class Meta:
+        model = Officer
+        fields = ("user", "kecamatan", "role", "is_demo")
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if user is not None and user.pk == self.acting_user.pk:
+            raise forms.ValidationError(
+                _("Anda tidak dapat memberi peran loket kepada akun Anda sendiri.")
+            )
+        return user
+
+
 @admin.register(Officer)
-class OfficerAdmin(admin.ModelAdmin):
+class OfficerAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    form = OfficerForm
     list_display = ("user", "demo_account", "kecamatan", "role")
     list_filter = ("is_demo", "role", "kecamatan")
     list_select_related = ("user", "kecamatan")
@@ -191,6 +241,11 @@ class OfficerAdmin(admin.ModelAdmin):
     @admin.display(description=_("akun demo"), boolean=True, ordering="is_demo")
     def demo_account(self, obj):
         return obj.is_demo
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.acting_user = request.user
+        return form
 
 
 @admin.register(HandOver)
@@ -249,8 +304,22 @@ class DemoAccountFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PortalUserAdmin(UserAdmin):
-    """Django's user admin, plus a column and a filter that show seed_demo's accounts."""
+# What an account may never change on itself: its powers.
+SELF_LOCKED_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+
+
+class PortalUserAdmin(SuperuserOnlyMixin, UserAdmin):
+    """Django's user admin, plus a column and a filter that show seed_demo's accounts.
+
+    Superusers only; and on their own account the fields that grant powers are read-only
+    (no account grants itself anything, nor locks itself out by mistake).
+    """
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.pk == request.user.pk:
+            return (*fields, *SELF_LOCKED_FIELDS)
+        return fields
 
     list_display = (*UserAdmin.list_display, "demo_account", "is_active")
     list_filter = (DemoAccountFilter, *UserAdmin.list_filter)
@@ -275,5 +344,40 @@ class PortalUserAdmin(UserAdmin):
         return obj.is_demo_account
 
 
+class PortalGroupAdmin(SuperuserOnlyMixin, GroupAdmin):
+    pass
+
+
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), PortalUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, PortalGroupAdmin)
+
+
+# --- Audit trail: staff read the rows of models they may view, never of accounts ---
+
+
+class PortalLogEntryAdmin(LogEntryAdmin):
+    """django-auditlog's admin, limited to entries of models the reader may view.
+
+    Entries of ``auth.User`` carry e-mail addresses and flags of every account (superusers'
+    included): a member of staff who may not view users must not read them here either.
+    Detail pages go through the same queryset, so another entry's URL is a 404.
+    """
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        allowed = [
+            content_type.pk
+            for content_type in ContentType.objects.filter(
+                pk__in=queryset.values("content_type").distinct()
+            )
+            if request.user.has_perm(f"{content_type.app_label}.view_{content_type.model}")
+        ]
+        return queryset.filter(content_type__in=allowed)
+
+
+admin.site.unregister(LogEntry)
+admin.site.register(LogEntry, PortalLogEntryAdmin)

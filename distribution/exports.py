@@ -7,10 +7,7 @@ for 500,000 rows, and each export is one query whatever the number of rows.
 """
 
 import re
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from disdukcapil.spreadsheet import stream_lines
+from distribution.access import staff_page
 from distribution.models import Card, PrintRun
 from receipts.models import Kecamatan, Receipt, Status
 
@@ -39,25 +37,8 @@ def _local(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def staff_export(*perms):
-    """Login required (redirect), then Disdukcapil staff with ``perms`` (else 403)."""
-
-    def decorator(view):
-        @wraps(view)
-        # Staff sign in through the admin, not the counter's login page.
-        @login_required(login_url="admin:login")
-        def wrapper(request, *args, **kwargs):
-            if not (request.user.is_staff and request.user.has_perms(perms)):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 @require_GET
-@staff_export("distribution.view_printrun", "distribution.view_card", "receipts.view_resident")
+@staff_page("distribution.view_printrun", "distribution.view_card", "receipts.view_resident")
 def print_list(request, run_id: int):
     """The cards of a print run in allocation order, for the printing room."""
     run = get_object_or_404(PrintRun, pk=run_id)
@@ -90,7 +71,7 @@ def print_list(request, run_id: int):
 
 
 @require_GET
-@staff_export("receipts.view_receipt", "receipts.view_resident")
+@staff_page("receipts.view_receipt", "receipts.view_resident")
 def receipts_by_status(request):
     """Receipts, optionally filtered by ``?status=<code>`` and ``?kecamatan=<slug>``."""
     receipts = Receipt.objects.all()

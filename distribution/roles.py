@@ -1,6 +1,8 @@
 """The three roles of the portal, as Django groups, and the permissions each holds.
 
-The groups are created by migration ``0003_roles`` and kept in step by ``ensure_roles``.
+The groups are created by migration ``0003_roles`` and kept in step by ``ensure_roles``
+(each change of a role's permissions is a data migration calling it, e.g.
+``0007_least_privilege_roles``).
 A clerk or supervisor also has an ``Officer`` row naming their kecamatan: the group says
 what they may do, the Officer row says on which cards.
 """
@@ -12,10 +14,56 @@ SUPERVISOR_GROUP = "Supervisor kecamatan"
 # ``check --database default`` warns when one is active in production).
 DEMO_GROUP = "Akun demo"
 
-# Disdukcapil staff manage everything of the two apps (in the admin and the staff pages).
-STAFF_APPS = ("receipts", "distribution", "notifications")
-# ...and may read, never change, the audit trail.
-STAFF_EXTRA_PERMISSIONS = ("auditlog.view_logentry",)
+# Least privilege (issue 16, finding 2): each role holds what its job needs and nothing else;
+# docs/security.md has the same table. Staff run the import, printing, dispatch and pickup days
+# (staff pages, admin, exports) and may confirm a dispatch's arrival on a kecamatan's behalf.
+# They never hand cards over or undo hand-overs (the counter's job, scoped by an Officer row),
+# never manage Officer rows or user accounts (superusers only), and delete nothing: history
+# is protected, and a mistake is corrected by a later change that the audit trail records.
+STAFF_PERMISSIONS = (
+    "receipts.view_kecamatan",
+    "receipts.change_kecamatan",
+    "receipts.view_kelurahan",
+    "receipts.view_resident",
+    "receipts.add_resident",
+    "receipts.change_resident",
+    "receipts.view_receipt",
+    "receipts.add_receipt",
+    "receipts.change_receipt",
+    "receipts.view_receiptevent",
+    "distribution.view_blankbatch",
+    "distribution.add_blankbatch",
+    "distribution.view_printrun",
+    "distribution.add_printrun",
+    "distribution.change_printrun",
+    "distribution.view_card",
+    "distribution.change_card",
+    "distribution.view_dispatch",
+    "distribution.add_dispatch",
+    "distribution.receive_dispatch",
+    "distribution.view_dispatchitem",
+    "distribution.view_pickupschedule",
+    "distribution.add_pickupschedule",
+    "distribution.view_iddocumenttype",
+    "distribution.add_iddocumenttype",
+    "distribution.change_iddocumenttype",
+    "distribution.view_handover",
+    # Notifications: figures, failed messages and resend, texts, channel order; consent and
+    # inbound messages are read-only (they change through residents and the counter).
+    "notifications.view_message",
+    "notifications.resend_message",
+    "notifications.view_messagetemplate",
+    "notifications.add_messagetemplate",
+    "notifications.change_messagetemplate",
+    "notifications.view_channelorder",
+    "notifications.change_channelorder",
+    "notifications.view_channeloptout",
+    "notifications.view_consentevent",
+    "notifications.view_inboundmessage",
+    # ...and may read, never change, the audit trail (of the models above only: the
+    # LogEntry admin hides rows of models the reader may not view, e.g. auth.User).
+    "auditlog.view_logentry",
+)
 
 CLERK_PERMISSIONS = (
     "receipts.view_receipt",
@@ -46,12 +94,7 @@ def ensure_roles(group_model, permission_model) -> None:
         return found
 
     staff, _ = group_model.objects.get_or_create(name=STAFF_GROUP)
-    staff.permissions.set(
-        [
-            *permission_model.objects.filter(content_type__app_label__in=STAFF_APPS),
-            *perms(STAFF_EXTRA_PERMISSIONS),
-        ]
-    )
+    staff.permissions.set(perms(STAFF_PERMISSIONS))
     clerk, _ = group_model.objects.get_or_create(name=CLERK_GROUP)
     clerk.permissions.set(perms(CLERK_PERMISSIONS))
     supervisor, _ = group_model.objects.get_or_create(name=SUPERVISOR_GROUP)

@@ -2,11 +2,10 @@
 
 import datetime
 
-from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from disdukcapil.localtime import local_day_bounds
 from distribution.models import BlankBatch, Dispatch, HandOver, PrintRun
 from receipts.models import Kecamatan, Receipt, Status
 
@@ -46,14 +45,6 @@ def blank_stock() -> dict:
     return {"batches": batches, "total": blank_stock_totals()}
 
 
-def local_day_end(day: datetime.date) -> datetime.datetime:
-    """The first instant after ``day`` in the office's time zone (WITA)."""
-    return timezone.make_aware(
-        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min),
-        timezone.get_default_timezone(),
-    )
-
-
 def print_queue(*, kecamatan: Kecamatan | None, cutoff_date: datetime.date) -> QuerySet[Receipt]:
     """Receipts waiting for a blank, recorded on or before ``cutoff_date``, oldest first.
 
@@ -61,7 +52,7 @@ def print_queue(*, kecamatan: Kecamatan | None, cutoff_date: datetime.date) -> Q
     the partial index receipt_queue_idx (recorded_at, number WHERE status='recorded') serves.
     """
     queue = Receipt.objects.filter(
-        status=Status.RECORDED, recorded_at__lt=local_day_end(cutoff_date)
+        status=Status.RECORDED, recorded_at__lt=local_day_bounds(cutoff_date)[1]
     ).order_by("recorded_at", "number")
     if kecamatan is not None:
         queue = queue.filter(collection_kecamatan=kecamatan)
@@ -74,18 +65,6 @@ def receipt_status_counts() -> list[tuple[str, str, int]]:
         Receipt.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
     return [(s.value, s.label, counts.get(s.value, 0)) for s in Status]
-
-
-def stale_receipts() -> QuerySet[Receipt]:
-    """Receipts stuck in printed/dispatched for settings.STALE_AFTER_DAYS days or more."""
-    return Receipt.objects.filter(
-        status__in=[Status.PRINTED, Status.DISPATCHED],
-        status_changed_at__lte=stale_since(),
-    )
-
-
-def stale_since() -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
 
 
 def recent_print_runs(limit: int = 10) -> QuerySet[PrintRun]:

@@ -5,11 +5,7 @@ anonymous visitors are sent to the admin login. Writes are POST only, call one s
 redirect (post/redirect/get) with a message.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +17,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from disdukcapil.errors import ApplicationError
 from distribution import selectors, services
+from distribution.access import staff_page
+from distribution.confirm import arrival_confirm_page, confirm_page, is_confirmed
 from distribution.forms import (
     BlankBatchForm,
     DispatchReceiveForm,
@@ -30,26 +28,9 @@ from distribution.forms import (
 )
 from distribution.models import Card, Dispatch, DispatchItem, PickupSchedule, PrintRun
 from receipts.models import Kelurahan
+from receipts.selectors import stale_receipts
 
 CARDS_PER_PAGE = 100
-
-
-def staff_page(permission: str):
-    """Let through active staff holding ``permission``; send anonymous users to log in."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-            if not (user.is_active and user.is_staff and user.has_perm(permission)):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _stale_changelist_url():
@@ -58,8 +39,8 @@ def _stale_changelist_url():
         base = reverse("admin:receipts_receipt_changelist")
     except NoReverseMatch:
         return ""
-    since = selectors.stale_since().date().isoformat()
-    return f"{base}?status__in=printed,dispatched&status_changed_at__lte={since}"
+    # The admin's "macet" filter reads receipts.selectors.stale_receipts, as the count does.
+    return f"{base}?macet=ya"
 
 
 def _dashboard(request, *, batch_form=None, status=200):
@@ -68,7 +49,7 @@ def _dashboard(request, *, batch_form=None, status=200):
         "status_counts": selectors.receipt_status_counts(),
         "runs": selectors.recent_print_runs(),
         "dispatches": selectors.recent_dispatches(),
-        "stale_count": selectors.stale_receipts().count(),
+        "stale_count": stale_receipts().count(),
         "stale_url": _stale_changelist_url(),
         "batch_form": batch_form or BlankBatchForm(),
     }
@@ -201,6 +182,24 @@ def run_detail(request, pk):
 @staff_page("distribution.change_printrun")
 def run_mark_printed(request, pk):
     run = get_object_or_404(PrintRun, pk=pk)
+    # Only an action that would happen is confirmed; a repeated one goes to the service's refusal.
+    if run.state == PrintRun.State.ALLOCATED and not is_confirmed(request):
+        queued = run.cards.filter(outcome=Card.Outcome.QUEUED).count()
+        return confirm_page(
+            request,
+            title=_("Tandai proses cetak #%(id)s tercetak?") % {"id": run.pk},
+            summary=ngettext(
+                '%(count)s kartu akan ditandai tercetak dan pemiliknya melihat "Sudah dicetak". '
+                'Ini tidak bisa dibatalkan; kartu yang rusak dicatat dengan "Salah cetak".',
+                '%(count)s kartu akan ditandai tercetak dan pemiliknya melihat "Sudah dicetak". '
+                'Ini tidak bisa dibatalkan; kartu yang rusak dicatat dengan "Salah cetak".',
+                queued,
+            )
+            % {"count": queued},
+            action=reverse("staf:run_mark_printed", args=[run.pk]),
+            button=_("Ya, tandai tercetak"),
+            back=reverse("staf:run_detail", args=[run.pk]),
+        )
     try:
         count = services.print_run_mark_printed(print_run=run, actor=request.user)
     except ApplicationError as exc:
@@ -219,8 +218,23 @@ def run_mark_printed(request, pk):
 @require_POST
 @staff_page("distribution.change_card")
 def card_spoil(request, pk):
-    card = get_object_or_404(Card, pk=pk)
+    card = get_object_or_404(Card.objects.select_related("receipt__resident"), pk=pk)
     form = SpoilCardForm(request.POST)
+    if card.outcome != Card.Outcome.SPOILED and not is_confirmed(request):
+        return confirm_page(
+            request,
+            title=_("Catat kartu %(serial)s salah cetak?") % {"serial": card.serial},
+            summary=_(
+                "Blanko kartu ini dihitung rusak (tidak kembali ke stok) dan resi %(number)s "
+                "(%(name)s) kembali ke depan antrean cetak. Ini tidak bisa dibatalkan."
+            )
+            % {"number": card.receipt.number, "name": card.receipt.resident.full_name},
+            action=reverse("staf:card_spoil", args=[card.pk]),
+            button=_("Ya, catat salah cetak"),
+            back=reverse("staf:run_detail", args=[card.print_run_id]),
+            note_field=SpoilCardForm()["note"],
+            danger=True,
+        )
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         services.card_mark_spoiled(card=card, actor=request.user, note=note)
@@ -239,6 +253,29 @@ def card_spoil(request, pk):
 @staff_page("distribution.add_dispatch")
 def run_dispatch(request, pk):
     run = get_object_or_404(PrintRun, pk=pk)
+    unsent = (
+        run.cards.filter(outcome=Card.Outcome.PRINTED, dispatch_items__isnull=True)
+        .values("receipt__collection_kecamatan__name")
+        .annotate(n=Count("pk"))
+        .order_by("receipt__collection_kecamatan__name")
+    )
+    if not is_confirmed(request) and unsent:
+        return confirm_page(
+            request,
+            title=_("Kirim kartu proses cetak #%(id)s ke kecamatan?") % {"id": run.pk},
+            summary=_(
+                "Kartu tercetak yang belum dikirim dicatat dikirim ke kecamatan pengambilannya; "
+                'pemiliknya melihat "Dikirim ke kecamatan". Ini tidak bisa dibatalkan.'
+            ),
+            details=[
+                _("%(kecamatan)s: %(count)s kartu")
+                % {"kecamatan": row["receipt__collection_kecamatan__name"], "count": row["n"]}
+                for row in unsent
+            ],
+            action=reverse("staf:run_dispatch", args=[run.pk]),
+            button=_("Ya, kirim"),
+            back=reverse("staf:run_detail", args=[run.pk]),
+        )
     try:
         dispatches = services.dispatch_create(print_run=run, actor=request.user)
     except ApplicationError as exc:
@@ -308,6 +345,15 @@ def dispatch_receive(request, pk):
     form = DispatchReceiveForm(request.POST, card_choices=[(i, i) for i in card_ids])
     if not form.is_valid():
         return _dispatch_page(request, dispatch, receive_form=form, status=400)
+    if dispatch.state == Dispatch.State.SENT and not is_confirmed(request):
+        return arrival_confirm_page(
+            request,
+            dispatch,
+            missing=len(form.cleaned_data["missing"]),
+            action=reverse("staf:dispatch_receive", args=[dispatch.pk]),
+            back=reverse("staf:dispatch_detail", args=[dispatch.pk]),
+            base="distribution/staff_confirm_base.html",
+        )
     try:
         arrived, missing = services.dispatch_receive(
             dispatch=dispatch,

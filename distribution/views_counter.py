@@ -12,11 +12,13 @@ from django.contrib.auth import views as auth_views
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from disdukcapil.errors import ApplicationError
+from disdukcapil.localtime import local_day_bounds, next_local_midnight
 from disdukcapil.spreadsheet import BOM, SafeWriter
 from distribution.access import (
     counter_view,
@@ -27,9 +29,10 @@ from distribution.access import (
     receipt_or_404,
     receipts_for,
 )
+from distribution.confirm import arrival_confirm_page, is_confirmed
 from distribution.forms_counter import ArrivalForm, DayForm, HandOverForm, SearchForm, UndoForm
 from distribution.models import Card, Dispatch, HandOver
-from distribution.selectors import active_handover, local_day_end
+from distribution.selectors import active_handover
 from distribution.services import (
     describe_handover,
     dispatch_receive,
@@ -42,13 +45,6 @@ from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 
 SEARCH_LIMIT = 50
 _NIK_RE = re.compile(r"^\d{16}$")
-
-
-def next_local_midnight(now=None) -> datetime.datetime:
-    """The coming midnight in the site's time zone (Asia/Makassar), as an aware datetime."""
-    local = timezone.localtime(now)
-    tomorrow = local.date() + datetime.timedelta(days=1)
-    return datetime.datetime.combine(tomorrow, datetime.time.min, tzinfo=local.tzinfo)
 
 
 class CounterLoginView(auth_views.LoginView):
@@ -275,6 +271,15 @@ def arrival_confirm(request, pk):
     if request.method == "POST":
         if not request.user.has_perm("distribution.receive_dispatch"):
             raise Http404
+        if form.is_valid() and dispatch.state == Dispatch.State.SENT and not is_confirmed(request):
+            return arrival_confirm_page(
+                request,
+                dispatch,
+                missing=len(form.cleaned_data["missing"]),
+                action=reverse("loket:arrival", args=[dispatch.pk]),
+                back=reverse("loket:arrival", args=[dispatch.pk]),
+                base="distribution/counter_base.html",
+            )
         if form.is_valid():
             try:
                 arrived, missing = dispatch_receive(
@@ -307,10 +312,10 @@ def arrival_confirm(request, pk):
 
 def _handovers_of_day(officer, day: datetime.date):
     # The day's bounds in WITA, as a range on handed_at (index-friendly, no date cast).
-    end = local_day_end(day)
+    start, end = local_day_bounds(day)
     return (
         handovers_for(officer)
-        .filter(handed_at__gte=local_day_end(day - datetime.timedelta(days=1)), handed_at__lt=end)
+        .filter(handed_at__gte=start, handed_at__lt=end)
         .select_related("receipt__resident", "clerk", "undone_by")
         .order_by("handed_at", "pk")
     )

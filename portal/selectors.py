@@ -14,6 +14,7 @@ from django.db.models import Count, F, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from disdukcapil.localtime import local_midnight
 from distribution.models import BlankBatch, Card, HandOver, PickupSchedule
 from receipts.models import Kecamatan, PublicDataVersion, Receipt, ReceiptEvent, Status
 from receipts.numbers import initials, mask_name
@@ -174,10 +175,6 @@ def week_starts(*, today: datetime.date, weeks: int = STATS_WEEKS) -> list[datet
     return [monday - datetime.timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def public_statistics() -> dict:
     """The city's progress in plain numbers (language-neutral, so it can be cached as is).
 
@@ -208,7 +205,7 @@ def public_statistics() -> dict:
     ]
 
     starts = week_starts(today=timezone.localdate())
-    since = _local_midnight(starts[0])
+    since = local_midnight(starts[0])
     tz = timezone.get_current_timezone()
     recorded = _per_week(
         Receipt.objects.filter(recorded_at__gte=since)

@@ -2,6 +2,8 @@ from django.urls import path
 
 from portal import views, views_stats
 
+# The namespace kept its name when these pages moved here from receipts/: templates, tests,
+# Receipt.get_absolute_url and settings.REPLICA_READ_VIEWS name "receipts:lookup" and friends.
 app_name = "receipts"
 
 urlpatterns = [

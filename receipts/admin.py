@@ -7,7 +7,6 @@ foreign key of a list row fetched in the same query (``list_select_related``), a
 ``date_hierarchy`` on receipts (it scans the table for its dates).
 """
 
-import datetime
 import json
 import re
 
@@ -18,7 +17,6 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models.functions import Upper
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +38,7 @@ from receipts.numbers import (
     validate_nik,
     validate_nik_matches,
 )
+from receipts.selectors import receipt_is_stale, stale_receipts
 from receipts.services import (
     TRANSITIONS,
     receipt_create,
@@ -52,7 +51,6 @@ from receipts.services import (
 # hold, cancels them, and sends a receipt on hold back to where it can continue.
 ADMIN_TARGETS = frozenset({Status.ON_HOLD, Status.CANCELLED})
 MAX_ACTION_RECEIPTS = 500
-STALE_STATUSES = (Status.PRINTED, Status.DISPATCHED)
 _NIK_INPUT_RE = re.compile(r"^[0-9][0-9 .\-]{14,}[0-9]$")
 # What an existing receipt's change form may edit (receipt_update_details), and where a
 # refusal of its rules is shown.
@@ -68,15 +66,6 @@ def admin_targets(status: str) -> list[str]:
     allowed = TRANSITIONS.get(status, frozenset())
     targets = ADMIN_TARGETS | (TRANSITIONS[Status.ON_HOLD] if status == Status.ON_HOLD else set())
     return [s for s in Status.values if s in allowed and s in targets]
-
-
-def is_stale(receipt: Receipt, now=None) -> bool:
-    """True when a printed or dispatched receipt has not moved for STALE_AFTER_DAYS days."""
-    now = now or timezone.now()
-    return (
-        receipt.status in STALE_STATUSES
-        and receipt.status_changed_at < now - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
-    )
 
 
 class EstimatedCountPaginator(Paginator):
@@ -153,9 +142,7 @@ class StaleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "ya":
-            # Served by receipt_status_age_idx (status, status_changed_at).
-            limit = timezone.now() - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
-            return queryset.filter(status__in=STALE_STATUSES, status_changed_at__lt=limit)
+            return stale_receipts(queryset)
         return queryset
 
 
@@ -339,7 +326,7 @@ class ReceiptAdmin(BigTableAdmin):
 
     @admin.display(description=_("macet"), boolean=True)
     def stale(self, obj):
-        return is_stale(obj)
+        return receipt_is_stale(obj)
 
     def get_search_results(self, request, queryset, search_term):
         return search_receipts(queryset, search_term), False

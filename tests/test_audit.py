@@ -129,7 +129,9 @@ def test_misprint_is_audited_on_the_card(client, staff, sepinggan):
     card = run.cards.get()
     assert not LogEntry.objects.get_for_object(card).exists()  # bulk-created: not logged
     client.force_login(staff)
-    response = client.post(reverse("staf:card_spoil", args=[card.pk]), {"note": "tinta luntur"})
+    response = client.post(
+        reverse("staf:card_spoil", args=[card.pk]), {"note": "tinta luntur", "konfirmasi": "1"}
+    )
     assert response.status_code == 302
     entry = LogEntry.objects.get_for_object(card).get()
     assert entry.actor == staff
@@ -170,7 +172,9 @@ def test_arrival_confirmed_at_the_counter_is_audited_with_the_clerk(
 
     dispatch, _cards = dispatched_cards(kecamatan=selatan, count=2, sent_by=staff)
     client.force_login(clerk_selatan)
-    response = client.post(reverse("loket:arrival", args=[dispatch.pk]), {"note": ""})
+    response = client.post(
+        reverse("loket:arrival", args=[dispatch.pk]), {"note": "", "konfirmasi": "1"}
+    )
     assert response.status_code == 302
     entry = LogEntry.objects.get_for_object(dispatch).latest("timestamp")
     assert entry.actor == clerk_selatan

@@ -1,8 +1,9 @@
-"""Staff manage notifications; clerks and supervisors may record contact and consent."""
+"""Staff manage notifications (the subset distribution/roles.py lists); clerks and
+supervisors may record contact and consent at the counter."""
 
 from django.db import migrations
 
-from distribution.roles import CLERK_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
+from distribution.roles import CLERK_GROUP, STAFF_GROUP, STAFF_PERMISSIONS, SUPERVISOR_GROUP
 
 MODELS = {
     "message": "pesan",
@@ -40,7 +41,8 @@ def grant(apps, schema_editor):
             )
             mine.append(permission)
     staff, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-    staff.permissions.add(*mine)
+    # Least privilege (distribution/roles.py lists what staff hold): no delete, no consent.
+    staff.permissions.add(*[p for p in mine if f"notifications.{p.codename}" in STAFF_PERMISSIONS])
     consent = [p for p in mine if p.codename == "record_consent"]
     for name in (CLERK_GROUP, SUPERVISOR_GROUP):
         group, _ = Group.objects.get_or_create(name=name)
@@ -58,7 +60,7 @@ def revoke(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("notifications", "0001_messages_templates_consent"),
-        ("distribution", "0004_staff_reads_audit_log"),
+        ("distribution", "0007_least_privilege_roles"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -282,7 +282,9 @@ def test_arrivals_list_shows_only_sent_dispatches_of_this_kecamatan(counter, sel
 
 def test_clerk_confirms_all_cards_arrived(counter, selatan, staff, clerk_selatan):
     dispatch, cards = dispatched_cards(kecamatan=selatan, count=3, sent_by=staff)
-    response = counter.post(reverse("loket:arrival", args=[dispatch.pk]), {"note": ""}, follow=True)
+    response = counter.post(
+        reverse("loket:arrival", args=[dispatch.pk]), {"note": "", "konfirmasi": "1"}, follow=True
+    )
     assert "3 kartu siap diambil, 0 tidak ada" in response.content.decode()
     dispatch.refresh_from_db()
     assert dispatch.state == Dispatch.State.RECEIVED and dispatch.received_by == clerk_selatan
@@ -295,7 +297,7 @@ def test_clerk_ticks_missing_cards(counter, selatan, staff):
     dispatch, cards = dispatched_cards(kecamatan=selatan, count=3, sent_by=staff)
     counter.post(
         reverse("loket:arrival", args=[dispatch.pk]),
-        {"missing": [str(cards[0].pk)], "note": "1 kartu tidak ada di kotak"},
+        {"missing": [str(cards[0].pk)], "note": "1 kartu tidak ada di kotak", "konfirmasi": "1"},
     )
     cards[0].receipt.refresh_from_db()
     cards[1].receipt.refresh_from_db()
@@ -494,3 +496,17 @@ def test_print_view_has_no_buttons_menu_or_search(counter, day_of_handovers):
     assert "BPN1708050123" in page and "Budi (suami)" in page
     for absent in ("<button", "Keluar", 'name="q"', "counter-nav", "/loket/resi/"):
         assert absent not in page, absent
+
+
+def test_clerk_confirms_the_arrival_on_a_second_page(counter, selatan, staff):
+    dispatch, cards = dispatched_cards(kecamatan=selatan, count=3, sent_by=staff)
+    url = reverse("loket:arrival", args=[dispatch.pk])
+    first = counter.post(url, {"note": ""})
+    page = first.content.decode()
+    assert first.status_code == 200 and "3 kartu menjadi" in page
+    assert 'name="konfirmasi" value="1"' in page and 'name="q"' in page
+    dispatch.refresh_from_db()
+    assert dispatch.state == Dispatch.State.SENT
+    counter.post(url, {"note": "", "konfirmasi": "1"})
+    dispatch.refresh_from_db()
+    assert dispatch.state == Dispatch.State.RECEIVED

@@ -46,7 +46,7 @@ def snapshot():
 def test_staff_confirming_the_same_dispatch_twice_is_told_when_it_arrived(client, selatan, staff):
     dispatch, cards = dispatched_cards(kecamatan=selatan, count=2, sent_by=staff)
     url = reverse("staf:dispatch_receive", args=[dispatch.pk])
-    first = as_user(client, staff).post(url, {"note": ""})
+    first = as_user(client, staff).post(url, {"note": "", "konfirmasi": "1"})
     assert first.status_code == 302
     before = snapshot()
 
@@ -63,7 +63,9 @@ def test_staff_confirming_the_same_dispatch_twice_is_told_when_it_arrived(client
 def test_clerk_confirming_the_same_arrival_twice_gets_a_409(client, selatan, staff, clerk_selatan):
     dispatch, _cards = dispatched_cards(kecamatan=selatan, count=2, sent_by=staff)
     url = reverse("loket:arrival", args=[dispatch.pk])
-    assert as_user(client, clerk_selatan).post(url, {"note": ""}).status_code == 302
+    assert (
+        as_user(client, clerk_selatan).post(url, {"note": "", "konfirmasi": "1"}).status_code == 302
+    )
     before = snapshot()
 
     again = client.post(url, {"note": ""})

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils import timezone
 from distribution.models import BlankBatch, Card, Dispatch, DispatchItem, PickupSchedule, PrintRun
 from distribution.services import dispatch_create, print_run_create, print_run_mark_printed
 from receipts.models import Receipt, ReceiptEvent, Status
-from tests.factories import BlankBatchFactory, UserFactory, waiting_receipts
+from tests.factories import BlankBatchFactory, ReceiptFactory, UserFactory, waiting_receipts
 
 WITA = timezone.get_default_timezone()
 CUTOFF = datetime.date(2017, 8, 5)
@@ -190,16 +191,18 @@ def test_staff_walks_a_run_from_preview_to_arrival(staff_client, staff, waiting,
         "S0000003",
     ]
 
-    response = staff_client.post(reverse("staf:run_mark_printed", args=[run.pk]), follow=True)
+    response = staff_client.post(
+        reverse("staf:run_mark_printed", args=[run.pk]), {"konfirmasi": "1"}, follow=True
+    )
     assert "6 kartu ditandai tercetak" in response.content.decode()
 
-    staff_client.post(reverse("staf:run_dispatch", args=[run.pk]))
+    staff_client.post(reverse("staf:run_dispatch", args=[run.pk]), {"konfirmasi": "1"})
     dispatch = Dispatch.objects.get(kecamatan=selatan)
     missing = dispatch.items.order_by("pk").first().card
 
     response = staff_client.post(
         reverse("staf:dispatch_receive", args=[dispatch.pk]),
-        {"missing": [missing.pk], "note": "satu kartu tertinggal"},
+        {"missing": [missing.pk], "note": "satu kartu tertinggal", "konfirmasi": "1"},
         follow=True,
     )
 
@@ -223,7 +226,9 @@ def test_staff_walks_a_run_from_preview_to_arrival(staff_client, staff, waiting,
 def test_misprinted_button_requeues_the_receipt(staff_client, run, batch):
     card = run.cards.get(position=2)
 
-    response = staff_client.post(reverse("staf:card_spoil", args=[card.pk]), follow=True)
+    response = staff_client.post(
+        reverse("staf:card_spoil", args=[card.pk]), {"konfirmasi": "1"}, follow=True
+    )
 
     assert "kembali ke depan antrean" in response.content.decode()
     card.refresh_from_db()
@@ -341,3 +346,84 @@ def test_logging_out_from_a_staff_page_returns_to_the_admin_login(staff_client):
 
     assert response.status_code == 302 and response["Location"] == reverse("admin:login")
     assert staff_client.get(reverse("staf:dashboard")).status_code == 302
+
+
+# --- what cannot be undone is confirmed first (POST → confirm page → POST) ------------------
+
+
+def test_mark_printed_asks_first_and_acts_on_the_confirmation(staff_client, run):
+    url = reverse("staf:run_mark_printed", args=[run.pk])
+    first = staff_client.post(url)
+    page = first.content.decode()
+    assert first.status_code == 200
+    assert "Tandai proses cetak" in page and "6 kartu akan ditandai tercetak" in page
+    assert 'name="konfirmasi" value="1"' in page and f'action="{url}"' in page
+    run.refresh_from_db()
+    assert run.state == PrintRun.State.ALLOCATED
+    staff_client.post(url, {"konfirmasi": "1"})
+    run.refresh_from_db()
+    assert run.state == PrintRun.State.PRINTED
+
+
+def test_misprint_asks_first_with_a_note_field(staff_client, run, batch):
+    card = run.cards.get(position=2)
+    url = reverse("staf:card_spoil", args=[card.pk])
+    page = staff_client.post(url).content.decode()
+    assert f"Catat kartu {card.serial} salah cetak?" in page and 'name="note"' in page
+    card.refresh_from_db()
+    batch.refresh_from_db()
+    assert card.outcome != Card.Outcome.SPOILED and batch.spoiled == 0
+    staff_client.post(url, {"konfirmasi": "1", "note": "tinta luntur"})
+    card.refresh_from_db()
+    assert card.outcome == Card.Outcome.SPOILED
+
+
+def test_dispatch_asks_first_and_lists_the_kecamatan(staff_client, run, staff):
+    print_run_mark_printed(print_run=run, actor=staff)
+    url = reverse("staf:run_dispatch", args=[run.pk])
+    page = staff_client.post(url).content.decode()
+    assert "Balikpapan Selatan: 4 kartu" in page and "Balikpapan Kota: 2 kartu" in page
+    assert not Dispatch.objects.exists()
+    staff_client.post(url, {"konfirmasi": "1"})
+    assert Dispatch.objects.count() == 2
+
+
+def test_arrival_confirmation_carries_the_ticked_cards(staff_client, dispatch):
+    missing = dispatch.items.order_by("pk").first().card
+    url = reverse("staf:dispatch_receive", args=[dispatch.pk])
+    page = staff_client.post(url, {"missing": [missing.pk], "note": "tertinggal"}).content.decode()
+    assert "3 kartu menjadi" in page and "1 kartu dicatat tidak ada" in page
+    assert f'name="missing" value="{missing.pk}"' in page and 'value="tertinggal"' in page
+    dispatch.refresh_from_db()
+    assert dispatch.state == Dispatch.State.SENT
+    staff_client.post(url, {"missing": [missing.pk], "note": "tertinggal", "konfirmasi": "1"})
+    dispatch.refresh_from_db()
+    assert dispatch.state == Dispatch.State.RECEIVED
+    missing.receipt.refresh_from_db()
+    assert missing.receipt.status == Status.DISPATCHED
+
+
+@time_machine.travel(datetime.datetime(2018, 2, 8, 14, 0, tzinfo=WITA), tick=False)
+def test_stale_count_and_the_list_it_links_to_agree_at_the_boundary(staff_client, settings):
+    settings.STALE_AFTER_DAYS = 60
+    now = timezone.now()
+    ages = {
+        "exactly": datetime.timedelta(days=60),
+        "a_second_short": datetime.timedelta(days=60) - datetime.timedelta(seconds=1),
+        "older": datetime.timedelta(days=61),
+    }
+    receipts = {}
+    for name, age in ages.items():
+        receipt = ReceiptFactory(status=Status.DISPATCHED)
+        Receipt.objects.filter(pk=receipt.pk).update(status_changed_at=now - age)
+        receipts[name] = receipt
+
+    dashboard = staff_client.get(reverse("staf:dashboard"))
+    listed = staff_client.get(dashboard.context["stale_url"])
+
+    stale = {receipts["exactly"], receipts["older"]}
+    assert dashboard.context["stale_count"] == len(stale) == 2
+    assert set(listed.context["cl"].result_list) == stale
+    # The flag on each row says the same as the filter.
+    admin = listed.context["cl"].model_admin
+    assert {r for r in Receipt.objects.all() if admin.stale(r)} == stale

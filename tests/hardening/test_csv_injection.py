@@ -132,10 +132,10 @@ def test_counter_today_csv_defuses_formulas(
     response = client.get(reverse("loket:today_csv"))
     assert response.status_code == 200
     text = body_of(response)
-    # The counter's file keeps its comma dialect (no BOM); the proxy and the undo reason are
-    # inside longer cells ("Diwakilkan: ...", "Dibatalkan ...: ..."), so only whole-cell values
-    # are checked for the apostrophe.
-    assert_spreadsheet_safe(text, ",", DDE, PLUS)
+    assert text.startswith("\ufeff")
+    # The proxy and the undo reason are inside longer cells ("Diwakilkan: ...",
+    # "Dibatalkan ...: ..."), so only whole-cell values are checked for the apostrophe.
+    assert_spreadsheet_safe(text[1:], ";", DDE, PLUS)
 
 
 HOSTILE_ROW = siti(nik="@123", nama=DDE, alamat=LINK, telepon=MINUS)

@@ -76,7 +76,12 @@ class PickupScheduleForm(forms.Form):
         initial=datetime.time(14),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    place = forms.CharField(label=_("Tempat"), max_length=255, required=False)
+    # Residents are told where to come: a day without a place is not publishable.
+    place = forms.CharField(
+        label=_("Tempat"),
+        max_length=255,
+        error_messages={"required": _("Tempat pengambilan wajib diisi.")},
+    )
 
     def clean_start_date(self):
         # Pickup days are announced weeks ahead, not years; a date far off is a typo (and the
@@ -92,6 +97,30 @@ class PickupScheduleForm(forms.Form):
         if start and end and end <= start:
             raise forms.ValidationError(_("Jam selesai harus setelah jam mulai."))
         return cleaned
+
+
+class PickupDayForm(forms.Form):
+    """Correct one published pickup day (the services check counter days and hours)."""
+
+    date = forms.DateField(label=_("Tanggal"), widget=_date_input())
+    start_time = forms.TimeField(
+        label=_("Jam mulai"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label=_("Jam selesai"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    place = forms.CharField(
+        label=_("Tempat"),
+        max_length=255,
+        error_messages={"required": _("Tempat pengambilan wajib diisi.")},
+    )
+    note = forms.CharField(label=_("Catatan"), max_length=255, required=False)
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day > timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD):
+            raise forms.ValidationError(_("Tanggal paling lambat satu tahun dari hari ini."))
+        return day
 
 
 class BlankBatchForm(forms.Form):

@@ -44,6 +44,8 @@ STAFF_PERMISSIONS = (
     "distribution.view_dispatchitem",
     "distribution.view_pickupschedule",
     "distribution.add_pickupschedule",
+    # Correct or cancel a published day (/staf/jadwal/); a cancel is a correction, audited.
+    "distribution.change_pickupschedule",
     "distribution.view_iddocumenttype",
     "distribution.add_iddocumenttype",
     "distribution.change_iddocumenttype",

@@ -6,7 +6,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from disdukcapil.localtime import local_day_bounds
-from distribution.models import BlankBatch, Dispatch, HandOver, PrintRun
+from distribution.models import BlankBatch, Card, Dispatch, HandOver, PickupSchedule, PrintRun
 from receipts.models import Kecamatan, Receipt, Status
 
 # Blanks not yet carrying a card, in SQL: the database's twin of BlankBatch.left.
@@ -92,3 +92,53 @@ def active_handover(receipt: Receipt) -> HandOver | None:
         .order_by("-handed_at")
         .first()
     )
+
+
+def pickup_day_cards(schedule: PickupSchedule) -> QuerySet[Card]:
+    """The cards waiting at the counter for ``schedule``'s kelurahan (all, when it has none),
+    in the order they sit in the box: by card serial."""
+    cards = Card.objects.filter(
+        outcome=Card.Outcome.PRINTED,
+        receipt__collection_kecamatan_id=schedule.kecamatan_id,
+        receipt__status=Status.READY,
+    )
+    if schedule.kelurahan_id is not None:
+        cards = cards.filter(receipt__resident__kelurahan_id=schedule.kelurahan_id)
+    return cards.select_related("receipt__resident__kelurahan").order_by("serial")
+
+
+def pickup_days_with_counts(*, kecamatan_id: int | None = None, since: datetime.date | None = None):
+    """Published pickup days (of one kecamatan, or all), each with ``waiting`` (cards ready at
+    the counter for its kelurahan) and ``on_the_way`` (dispatched, not arrived yet).
+
+    Two GROUP BY queries for the counts, whatever the number of days."""
+    days = PickupSchedule.objects.select_related("kecamatan", "kelurahan").order_by(
+        "kecamatan__code", "date", "start_time"
+    )
+    if kecamatan_id is not None:
+        days = days.filter(kecamatan_id=kecamatan_id)
+    if since is not None:
+        days = days.filter(date__gte=since)
+    days = list(days)
+    counts = {}
+    kecamatan_ids = {day.kecamatan_id for day in days}
+    rows = (
+        Receipt.objects.filter(
+            collection_kecamatan_id__in=kecamatan_ids,
+            status__in=(Status.READY, Status.DISPATCHED),
+        )
+        .values("collection_kecamatan_id", "resident__kelurahan_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        for key in (
+            (row["collection_kecamatan_id"], row["resident__kelurahan_id"]),
+            (row["collection_kecamatan_id"], None),  # a day for every kelurahan
+        ):
+            by_status = counts.setdefault(key, {})
+            by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+    for day in days:
+        by_status = counts.get((day.kecamatan_id, day.kelurahan_id), {})
+        day.waiting = by_status.get(Status.READY, 0)
+        day.on_the_way = by_status.get(Status.DISPATCHED, 0)
+    return days

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from distribution import views
+from distribution import views, views_pickup
 
 app_name = "staf"
 
@@ -19,4 +19,9 @@ urlpatterns = [
     path("kiriman/<int:pk>/", views.dispatch_detail, name="dispatch_detail"),
     path("kiriman/<int:pk>/terima/", views.dispatch_receive, name="dispatch_receive"),
     path("kiriman/<int:pk>/jadwal/", views.dispatch_schedule, name="dispatch_schedule"),
+    path("jadwal/", views_pickup.staff_pickup_days, name="pickup_days"),
+    path("jadwal/<int:pk>/daftar/", views_pickup.staff_pickup_day, name="pickup_day"),
+    path("jadwal/<int:pk>/daftar.csv", views_pickup.staff_pickup_day_csv, name="pickup_day_csv"),
+    path("jadwal/<int:pk>/ubah/", views_pickup.staff_pickup_day_edit, name="pickup_day_edit"),
+    path("jadwal/<int:pk>/batal/", views_pickup.staff_pickup_day_cancel, name="pickup_day_cancel"),
 ]

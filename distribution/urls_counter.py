@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from distribution import views_counter as views
+from distribution import views_pickup
 
 app_name = "loket"
 
@@ -18,4 +19,7 @@ urlpatterns = [
     path("kiriman/<int:pk>/", views.arrival_confirm, name="arrival"),
     path("hari-ini/", views.today, name="today"),
     path("hari-ini.csv", views.today_csv, name="today_csv"),
+    path("jadwal/", views_pickup.counter_pickup_days, name="pickup_days"),
+    path("jadwal/<int:pk>/", views_pickup.counter_pickup_day, name="pickup_day"),
+    path("jadwal/<int:pk>.csv", views_pickup.counter_pickup_day_csv, name="pickup_day_csv"),
 ]

@@ -388,6 +388,8 @@ def dispatch_schedule(request, pk):
         .order_by("code")
     )
     entries = services.pickup_schedule_plan(kelurahan=kelurahan, **form.cleaned_data)
+    # Told, not refused: a kelurahan with a day already, or cards still on their way.
+    warnings = services.pickup_day_warnings(kecamatan=dispatch.kecamatan, entries=entries)
     try:
         published = services.pickup_schedule_publish(
             kecamatan=dispatch.kecamatan, entries=entries, actor=request.user
@@ -400,4 +402,6 @@ def dispatch_schedule(request, pk):
         _("%(count)s jadwal pengambilan diterbitkan untuk %(kecamatan)s.")
         % {"count": len(published), "kecamatan": dispatch.kecamatan},
     )
+    for warning in warnings:
+        messages.warning(request, warning)
     return redirect("staf:dispatch_detail", pk=dispatch.pk)

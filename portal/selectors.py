@@ -10,12 +10,13 @@ import functools
 from dataclasses import dataclass, field
 
 from django.db import connections, router
-from django.db.models import Count, F, Q, Subquery, Sum
+from django.db.models import Count, Q, Subquery
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from disdukcapil.localtime import local_midnight
-from distribution.models import BlankBatch, Card, HandOver, PickupSchedule
+from distribution.models import Card, HandOver, PickupSchedule
+from distribution.selectors import blank_stock_totals
 from receipts.models import Kecamatan, PublicDataVersion, Receipt, ReceiptEvent, Status
 from receipts.numbers import initials, mask_name
 
@@ -149,10 +150,7 @@ def queue_estimate(*, receipt: Receipt) -> QueueEstimate:
         status=Status.RECORDED, recorded_at__lte=receipt.recorded_at
     ).filter(Q(recorded_at__lt=receipt.recorded_at) | Q(number__lt=receipt.number))
     position = ahead.count() + 1
-    blanks_left = (
-        BlankBatch.objects.aggregate(left=Sum(F("quantity") - F("used") - F("spoiled")))["left"]
-        or 0
-    )
+    blanks_left = blank_stock_totals()["left"]
     since = timezone.now() - datetime.timedelta(days=PRINT_RATE_DAYS)
     printed = Card.objects.filter(outcome=Card.Outcome.PRINTED, printed_at__gte=since).count()
     per_week = round(printed * 7 / PRINT_RATE_DAYS)
@@ -180,12 +178,7 @@ def public_statistics() -> dict:
 
     Five GROUP BY/aggregate queries; nothing loops over rows of the big tables.
     """
-    blanks = BlankBatch.objects.aggregate(
-        received=Sum("quantity"), used=Sum("used"), spoiled=Sum("spoiled")
-    )
-    received = blanks["received"] or 0
-    used = blanks["used"] or 0
-    spoiled = blanks["spoiled"] or 0
+    blanks = blank_stock_totals()
 
     kecamatan = list(Kecamatan.objects.order_by("code").values_list("id", "name"))
     counts = {
@@ -226,12 +219,7 @@ def public_statistics() -> dict:
         for start in starts
     ]
     return {
-        "blanks": {
-            "received": received,
-            "used": used,
-            "spoiled": spoiled,
-            "left": received - used - spoiled,
-        },
+        "blanks": blanks,
         "statuses": statuses,
         "per_kecamatan": per_kecamatan,
         "weekly": weekly,

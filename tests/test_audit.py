@@ -152,7 +152,12 @@ def test_published_pickup_days_are_audited_with_the_publisher(client, staff, sel
     start = timezone.localdate() + datetime.timedelta(days=7)
     response = client.post(
         reverse("staf:dispatch_schedule", args=[dispatch.pk]),
-        {"start_date": start.isoformat(), "start_time": "08:00", "end_time": "12:00"},
+        {
+            "start_date": start.isoformat(),
+            "start_time": "08:00",
+            "end_time": "12:00",
+            "place": "Aula Kecamatan",
+        },
     )
     assert response.status_code == 302
     schedules = list(PickupSchedule.objects.all())

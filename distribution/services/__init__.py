@@ -34,8 +34,12 @@ from distribution.services.printing import (
 )
 from distribution.services.schedules import (
     PickupEntry,
+    counter_hours,
+    pickup_day_warnings,
+    pickup_schedule_cancel,
     pickup_schedule_plan,
     pickup_schedule_publish,
+    pickup_schedule_update,
 )
 from distribution.services.stock import blank_batch_receive
 
@@ -51,8 +55,12 @@ __all__ = [
     "dispatch_receive",
     "handover_record",
     "handover_undo",
+    "counter_hours",
+    "pickup_day_warnings",
+    "pickup_schedule_cancel",
     "pickup_schedule_plan",
     "pickup_schedule_publish",
+    "pickup_schedule_update",
     "print_run_create",
     "print_run_mark_printed",
     "print_run_preview",

@@ -78,7 +78,7 @@ def test_dispatching_chosen_cards_only(printed_run, staff):
     assert Receipt.objects.filter(status=Status.PRINTED).count() == 4
 
 
-def test_pickup_days_one_per_kelurahan_skipping_sundays(selatan, sepinggan, staff):
+def test_pickup_days_one_per_kelurahan_skipping_weekends(selatan, sepinggan, staff):
     other = KelurahanFactory(kecamatan=selatan, name="Damai")
     saturday = timezone.localdate() + datetime.timedelta(
         days=(5 - timezone.localdate().weekday()) % 7 or 7
@@ -94,7 +94,9 @@ def test_pickup_days_one_per_kelurahan_skipping_sundays(selatan, sepinggan, staf
     pickup_schedule_publish(kecamatan=selatan, entries=entries, actor=staff)
 
     days = list(PickupSchedule.objects.order_by("date").values_list("kelurahan__name", "date"))
-    assert days == [("Sepinggan", saturday), ("Damai", saturday + datetime.timedelta(days=2))]
+    # Counters open Monday to Friday: planned from a Saturday, the days are Monday and Tuesday.
+    monday = saturday + datetime.timedelta(days=2)
+    assert days == [("Sepinggan", monday), ("Damai", monday + datetime.timedelta(days=1))]
 
 
 def test_pickup_schedule_refuses_a_kelurahan_of_another_kecamatan(selatan, prapatan, staff):

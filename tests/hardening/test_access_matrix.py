@@ -72,6 +72,9 @@ ROUTES = {
     "loket/kiriman/<int:pk>/": rule(SELATAN_OFFICERS),
     "loket/hari-ini/": rule(ANY_OFFICER),
     "loket/hari-ini.csv": rule(ANY_OFFICER),
+    "loket/jadwal/": rule(ANY_OFFICER),
+    "loket/jadwal/<int:pk>/": rule(SELATAN_OFFICERS),
+    "loket/jadwal/<int:pk>.csv": rule(SELATAN_OFFICERS),
     "loket/kontak/<str:number>/": rule(SELATAN_OFFICERS),
     # Notifications: the e-mail opt-out link is public (a bad token is a 400); the providers'
     # webhooks refuse every unsigned request (403), whoever sends it.
@@ -98,6 +101,11 @@ ROUTES = {
     "staf/kiriman/<int:pk>/": rule(STAFF_ONLY),
     "staf/kiriman/<int:pk>/terima/": rule(STAFF_ONLY),
     "staf/kiriman/<int:pk>/jadwal/": rule(STAFF_ONLY),
+    "staf/jadwal/": rule(STAFF_ONLY),
+    "staf/jadwal/<int:pk>/daftar/": rule(STAFF_ONLY),
+    "staf/jadwal/<int:pk>/daftar.csv": rule(STAFF_ONLY),
+    "staf/jadwal/<int:pk>/ubah/": rule(STAFF_ONLY),
+    "staf/jadwal/<int:pk>/batal/": rule(STAFF_ONLY),
     # The admin site itself. Clerks are not is_staff: the admin sends them to its login.
     "admin/receipts/import/": rule(STAFF_ONLY),
     "admin/": rule(STAFF_ONLY),
@@ -314,6 +322,8 @@ def url_for(route: str, world) -> str:
             "staf/kartu/": rows["distribution/card"].pk,
             "staf/kiriman/": world["dispatch"].pk,
             "loket/kiriman/": world["dispatch"].pk,
+            "staf/jadwal/": rows["distribution/pickupschedule"].pk,
+            "loket/jadwal/": rows["distribution/pickupschedule"].pk,
             "staf/notifikasi/": world["message"].pk,
         }
         for start, value in pk.items():

@@ -17,12 +17,6 @@ WITA = datetime.timezone(datetime.timedelta(hours=8))
 
 
 @pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def manggar(db):
     return KecamatanFactory(code="64.71.01", name="Balikpapan Timur", slug="timur")
 

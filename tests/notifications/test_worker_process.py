@@ -13,11 +13,10 @@ from django_tasks_db.models import DBTaskResult
 from notifications.models import Message, MessageState
 from receipts.models import Resident, Status
 from receipts.services import receipts_transition_bulk
-from tests.conftest import requires_postgres
 from tests.factories import ReceiptFactory
 from tests.notifications.fakes import FakeProvider
 
-pytestmark = [pytest.mark.postgres, requires_postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 DB_BACKEND = {

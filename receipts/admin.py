@@ -16,7 +16,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models.functions import Upper
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +31,7 @@ from receipts.models import (
     Resident,
     Status,
 )
+from receipts.name_search import rank_by_name
 from receipts.numbers import (
     MalformedReceiptNumber,
     normalize_receipt_number,
@@ -147,11 +147,11 @@ class StaleFilter(admin.SimpleListFilter):
 
 
 def search_receipts(queryset, term: str):
-    """Filter ``queryset`` by a NIK (exact), a receipt number or a name (beginning).
+    """Filter ``queryset`` by a NIK (exact), a receipt number or a name (any word's beginning).
 
     16 digits are a NIK; anything with a digit is (the beginning of) a receipt number after
-    normalisation; letters only are the beginning of the holder's name. Each is an indexed
-    equality or prefix match: ``LIKE 'TERM%'``, never ``'%TERM%'``.
+    normalisation; letters only are words of the holder's name, as at the counter. Each is
+    served by an index: equality, ``LIKE 'TERM%'``, or the trigram index of the name words.
     """
     term = " ".join(term.split())
     if not term:
@@ -166,21 +166,8 @@ def search_receipts(queryset, term: str):
         except MalformedReceiptNumber:
             return queryset.none()
         return queryset.filter(number__startswith=number)
-    return name_prefix_filter(queryset, "resident__full_name", term)
-
-
-def name_prefix_filter(queryset, field: str, term: str):
-    """Rows whose upper-cased ``field`` begins with ``term``, served by an Upper() index.
-
-    PostgreSQL uses a plain btree for ``LIKE 'X%'`` only under the "C" collation; a range
-    ``>= 'SITI WAH' AND < 'SITI WAI'`` uses it under any collation, and the LIKE beside it
-    keeps the result exact.
-    """
-    prefix = term.upper()
-    upper_bound = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return queryset.alias(name_upper=Upper(field)).filter(
-        name_upper__gte=prefix, name_upper__lt=upper_bound, name_upper__startswith=prefix
-    )
+    # Any word of the name, by prefix, accents and case ignored (receipts.name_search).
+    return rank_by_name(queryset, term, name_path="resident__full_name")
 
 
 class ReceiptEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -315,7 +302,8 @@ class ReceiptAdmin(BigTableAdmin):
     list_select_related = ("resident", "collection_kecamatan")
     search_fields = ("number",)  # shows the search box; get_search_results does the work
     search_help_text = _(
-        "Nomor resi (awal nomor boleh), NIK 16 angka, atau awal nama pemegang (mis. SITI WAH)."
+        "Nomor resi (awal nomor boleh), NIK 16 angka, atau kata mana saja dari nama pemegang "
+        "(awalnya saja boleh, mis. AMINAH atau SITI WAH)."
     )
     raw_id_fields = ("resident",)
     inlines = [ReceiptEventInline]
@@ -444,7 +432,9 @@ class ResidentAdmin(BigTableAdmin):
     list_filter = ("sex", "kelurahan__kecamatan")
     list_select_related = ("kelurahan__kecamatan",)
     search_fields = ("nik",)
-    search_help_text = _("NIK 16 angka, atau awal nama (mis. SITI WAH).")
+    search_help_text = _(
+        "NIK 16 angka, atau kata mana saja dari nama (awalnya saja boleh, mis. AMINAH)."
+    )
     readonly_fields = ("created_at", "updated_at")
 
     @admin.display(description=_("kecamatan"), ordering="kelurahan__kecamatan__name")
@@ -460,8 +450,8 @@ class ResidentAdmin(BigTableAdmin):
             return queryset.filter(nik=digits), False
         if any(ch.isdigit() for ch in term):
             return queryset.none(), False
-        # Served by resident_name_upper_idx.
-        return name_prefix_filter(queryset, "full_name", term), False
+        # Any word of the name (served by resident_name_words_trgm on PostgreSQL).
+        return rank_by_name(queryset, term), False
 
 
 class KelurahanInline(admin.TabularInline):

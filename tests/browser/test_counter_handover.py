@@ -23,7 +23,6 @@ def counter_day(transactional_db):
     from django.contrib.auth.models import Group, Permission
 
     from distribution.roles import CLERK_GROUP, ensure_roles
-    from tests.conftest import _in_group
     from tests.factories import (
         IdDocumentTypeFactory,
         KecamatanFactory,
@@ -31,6 +30,7 @@ def counter_day(transactional_db):
         OfficerFactory,
         ResidentFactory,
         UserFactory,
+        in_group,
         ready_card,
     )
 
@@ -39,7 +39,7 @@ def counter_day(transactional_db):
     user = UserFactory(username="loket.selatan")  # password "sandi-uji-123"
     OfficerFactory(user=user, kecamatan=selatan)
     ensure_roles(Group, Permission)  # a transactional test starts from empty tables
-    _in_group(user, CLERK_GROUP)
+    in_group(user, CLERK_GROUP)
     IdDocumentTypeFactory(name="KTP-el", order=1)
     IdDocumentTypeFactory(name="SIM", order=2)
     own = ready_card(
@@ -188,3 +188,87 @@ def test_self_and_proxy_pickup_by_keyboard_only_in_one_screen(page, counter_day)
 
     SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS.parent / "counter-keys.json").write_text(json.dumps(tally, indent=2))
+
+
+def test_search_day_list_and_pickup_day_pages_at_1024(page, counter_day):
+    """The other counter and staff pages a real office uses, looked at in a browser."""
+    import datetime
+
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from distribution.models import Officer, PickupSchedule
+    from distribution.roles import STAFF_GROUP, SUPERVISOR_GROUP
+    from distribution.services import handover_record, handover_undo
+    from receipts.models import Kelurahan
+    from tests.factories import ResidentFactory, UserFactory, dispatched_cards, ready_card
+
+    own, proxied = counter_day
+    sepinggan = Kelurahan.objects.get(name="Sepinggan")
+    selatan = sepinggan.kecamatan
+    for year, serial in [(1971, "KTP0000000903"), (1985, "KTP0000000901"), (2001, "KTP0000000902")]:
+        ready_card(
+            resident=ResidentFactory(
+                full_name="Adi Wijaya", sex="L", kelurahan=sepinggan,
+                birth_date=datetime.date(year, 5, 2),
+            ),
+            serial=serial,
+        )  # fmt: skip
+    clerk = Officer.objects.get(user__username="loket.selatan").user
+    first = handover_record(
+        receipt=own, actor=clerk, collected_by="resident", identity_check="receipt"
+    )
+    supervisor = UserFactory(username="spv.selatan")
+    Officer.objects.create(user=supervisor, kecamatan=selatan, role=Officer.Role.SUPERVISOR)
+    supervisor.groups.add(Group.objects.get(name=SUPERVISOR_GROUP))
+    handover_undo(handover=first, actor=supervisor, reason="Salah orang")
+    handover_record(receipt=proxied, actor=clerk, collected_by="resident", identity_check="face")
+    monday = timezone.localdate() + datetime.timedelta(days=7 - timezone.localdate().weekday())
+    day = PickupSchedule.objects.create(
+        kecamatan=selatan, kelurahan=sepinggan, date=monday, start_time=datetime.time(8),
+        end_time=datetime.time(12), place="Aula Kantor Kecamatan Balikpapan Selatan",
+    )  # fmt: skip
+    staff = UserFactory(username="staf", is_staff=True)
+    staff.groups.add(Group.objects.get(name=STAFF_GROUP))
+    dispatched_cards(kecamatan=selatan, count=2, sent_by=staff, resident_kelurahan=sepinggan)
+
+    page.set_viewport_size(VIEWPORT)
+    log_in(page)
+    page.keyboard.type("adi wijaya")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/loket/?q=**")
+    rows = page.locator(".counter-table tbody tr")
+    assert rows.count() == 3
+    assert {"02-05-1971", "02-05-1985", "02-05-2001"} <= set(
+        page.locator(".counter-table tbody td:nth-child(3)").all_inner_texts()
+    )
+    shot(page, "counter-search-results")
+
+    page.goto(page.base + "/loket/hari-ini/")
+    assert "1 serah terima. (1 dibatalkan, tidak dihitung)" in page.locator("main").inner_text()
+    shot(page, "counter-day-list")
+    page.goto(page.base + "/loket/hari-ini/?cetak=1")
+    assert page.locator("button").count() == 0 and page.locator("nav").count() == 0
+    shot(page, "counter-day-list-print")
+
+    page.goto(page.base + "/loket/jadwal/")
+    shot(page, "counter-pickup-days")
+    page.goto(page.base + f"/loket/jadwal/{day.pk}/")
+    serials = page.locator(".sign-off-table tbody td:nth-child(2)").all_inner_texts()
+    # Nabila's card is back after the undo, with the three Adi Wijaya cards; Siti's is collected.
+    assert serials == sorted(serials) and len(serials) == 4
+    shot(page, "pickup-day-list")
+    page.emulate_media(media="print")
+    assert not page.locator(".no-print").first.is_visible()
+    shot(page, "pickup-day-list-print")
+    page.pdf(path=str(SCREENSHOTS / "pickup-day-list.pdf"), format="A4")
+    page.emulate_media(media="screen")
+
+    page.goto(page.base + "/admin/login/?next=/staf/jadwal/")
+    page.locator("#id_username").fill("staf")
+    page.locator("#id_password").fill("sandi-uji-123")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/staf/jadwal/")
+    text = page.locator("main").inner_text()
+    assert "Sepinggan" in text and "Aula Kantor Kecamatan Balikpapan Selatan" in text
+    shot(page, "staff-pickup-days")

@@ -510,3 +510,9 @@ def test_clerk_confirms_the_arrival_on_a_second_page(counter, selatan, staff):
     counter.post(url, {"note": "", "konfirmasi": "1"})
     dispatch.refresh_from_db()
     assert dispatch.state == Dispatch.State.RECEIVED
+
+
+def test_card_page_speaks_english_when_asked(counter, card_selatan, settings):
+    counter.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = counter.get(card_url(card_selatan)).content.decode()
+    assert "Hand the card to the holder in person" in page and "By proxy…" in page

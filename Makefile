@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format migrate seed clean
+.PHONY: run test test-fast test-hostile install lint format migrate seed clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,18 +19,31 @@ install: $(STAMP)
 # unless you set it, so a local secret key is supplied here when none is set.
 run: export SECRET_KEY ?= local-run-$(shell hostname)-not-for-production-use-0123456789
 run: export ALLOWED_HOSTS ?= localhost,127.0.0.1
+# Webhook secrets for trying the inbound SMS/WhatsApp locally (bin/inbound-sms uses the same).
+run: export SMS_WEBHOOK_SECRET ?= local-sms-webhook-secret
+run: export WHATSAPP_APP_SECRET ?= local-whatsapp-app-secret
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0 \
-		$(BIN)/gunicorn --config disdukcapil/gunicorn.conf.py disdukcapil.wsgi
+		$(BIN)/python bin/run-all
 
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The quick loop while working: SQLite and local memory (whatever DATABASE_URL says), without the
+# `slow` and `browser` tests. `make test` (and .ci/run) still runs everything.
+test-fast: install
+	DATABASE_URL= REDIS_URL= $(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+# The hostile-input suites with their full example counts and fresh random examples every run
+# (every other run uses a fixed quarter of them: tests/hardening/hostile.py).
+test-hostile: install
+	HYPOTHESIS_PROFILE=hostile-full $(BIN)/python -m pytest -m hostile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check --fix .

@@ -4,6 +4,7 @@ Everything that differs between a laptop, CI and production comes from the envir
 (see `.env.example`). Nothing here falls back silently to an unsafe value outside DEBUG.
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -36,10 +37,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "auditlog",
+    "axes",
     "receipts",
     "distribution",
     "portal",
     "demo",
+    "notifications",
+    "django_tasks",
+    "django_tasks_db",
     "disdukcapil.apps.DisdukcapilConfig",
 ]
 
@@ -71,6 +76,8 @@ MIDDLEWARE = [
     # Records the logged-in user (and remote address) as the actor of every audited change.
     "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its answer (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "disdukcapil.urls"
@@ -172,7 +179,32 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Issue 16, finding 5: the demo password, aaaa/1234 patterns, the username inside.
+    {"NAME": "disdukcapil.passwords.DemoPasswordValidator"},
+    {"NAME": "disdukcapil.passwords.PatternPasswordValidator"},
+    {"NAME": "disdukcapil.passwords.UsernameInPasswordValidator"},
 ]
+
+# Per-account lockout (OWASP ASVS 2.2.1; issue 16, findings 4 and 16): django-axes counts
+# failed logins per username in the database, so it keeps working while Redis is down (the
+# per-address limit of disdukcapil.ratelimit fails open then). After AXES_FAILURE_LIMIT
+# failures the account is locked for AXES_COOLOFF_TIME: at most 20 guesses an hour per
+# account, well under ASVS's 100. Per username only, not per address: an attacker with many
+# addresses gets no more guesses. A success resets the count. docs/security.md, section 10.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 20)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# A locked account's lock ends one hour after it began: further guesses do not extend it,
+# so an attacker cannot keep a clerk out all day by retrying (the address limit slows them).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "disdukcapil.ratelimit.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "disdukcapil.ratelimit.account_locked"
+AXES_VERBOSE = False
 
 LOGIN_URL = "loket:login"
 LOGIN_REDIRECT_URL = "loket:home"
@@ -225,6 +257,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 # it, not by this app on its subdomain: opt-in, and Django's reminder (W021) is silenced.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS.append("security.W021")
+# axes.W006 asks for the address among the lockout parameters. Deliberately not: keyed on
+# (username, address) an attacker rotating addresses gets a fresh budget each time, and the
+# per-address limit is disdukcapil.ratelimit's job (10 a minute, 30 an hour).
+SILENCED_SYSTEM_CHECKS.append("axes.W006")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -243,7 +279,10 @@ CSP_ADMIN_POLICY = CSP_POLICY.replace(
     "style-src 'self'", "style-src 'self' " + " ".join(CSP_ADMIN_STYLE_HASHES)
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
-NO_STORE_PREFIXES = ("/cek/", "/api/")
+# Answers carrying receipt numbers, names or NIKs: never kept by a browser or proxy. The
+# staff pages and exports too (issue 16, finding 6); the counter and the admin set it in
+# their views (never_cache).
+NO_STORE_PREFIXES = ("/cek/", "/api/", "/staf/")
 
 # Rate limits (disdukcapil.ratelimit), per client address, counted in CACHES["default"].
 # A family checking a handful of receipts stays far below them; a scraper hits them within
@@ -296,6 +335,81 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "auth.Group",
 )
 
+# Background jobs (disdukcapil/tasks.py): Django's Tasks API on the database backend, so the
+# SQLite default and PostgreSQL both work with no extra service; `manage.py db_worker` runs
+# them (several workers on several hosts share the queue: rows are claimed SKIP LOCKED).
+# TASKS_BACKEND=immediate runs every job inside the request instead (tests, debugging).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND],
+        "QUEUES": ["default", "long"],
+    }
+}
+
+# Notifications (notifications/, docs/notifications.md).
+# The address residents' links point to (receipt page, e-mail opt-out).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+NOTIFY_ENABLED = env_bool("NOTIFY_ENABLED", True)
+NOTIFY_QUIET_START = datetime.time(env_int("NOTIFY_QUIET_START_HOUR", 21))
+NOTIFY_QUIET_END = datetime.time(env_int("NOTIFY_QUIET_END_HOUR", 6))
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6)
+NOTIFY_BACKOFF_BASE_SECONDS = env_int("NOTIFY_BACKOFF_BASE_SECONDS", 30)
+NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
+# A claimed message is a worker's for this long; after it (the worker died) it is claimed again.
+NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 120)
+NOTIFY_BATCH = env_int("NOTIFY_BATCH", 20)
+NOTIFY_DRAIN_SECONDS = env_int("NOTIFY_DRAIN_SECONDS", 30)
+NOTIFY_PARALLEL_DRAINS = env_int("NOTIFY_PARALLEL_DRAINS", 2)
+NOTIFY_TICK_SECONDS = env_int("NOTIFY_TICK_SECONDS", 60)
+# Reminders for a card still uncollected this many days after it became ready.
+NOTIFY_UNCOLLECTED_DAYS = [int(d) for d in env_list("NOTIFY_UNCOLLECTED_DAYS", "14,30")][:2]
+NOTIFY_REMINDER_WINDOW_DAYS = env_int("NOTIFY_REMINDER_WINDOW_DAYS", 7)
+NOTIFY_HEAD_OFFICE_ADDRESS = env_str(
+    "NOTIFY_HEAD_OFFICE_ADDRESS", "Jl. Jenderal Sudirman No. 1, Balikpapan"
+)
+NOTIFY_HEAD_OFFICE_HOURS = env_str("NOTIFY_HEAD_OFFICE_HOURS", "Senin-Jumat 08.00-15.00 WITA")
+# Inbound SMS/WhatsApp per sender (KTP <nomor>, STOP).
+NOTIFY_INBOUND_PER_MINUTE = env_int("NOTIFY_INBOUND_PER_MINUTE", 5)
+NOTIFY_INBOUND_PER_HOUR = env_int("NOTIFY_INBOUND_PER_HOUR", 30)
+NOTIFY_WEBHOOK_MAX_AGE_SECONDS = env_int("NOTIFY_WEBHOOK_MAX_AGE_SECONDS", 300)
+
+# SMS: "log" (default: written to the log) or "http" (a generic HTTP SMS gateway).
+SMS_BACKEND = env_str("SMS_BACKEND", "log")
+SMS_API_URL = env_str("SMS_API_URL")
+SMS_API_TOKEN = env_str("SMS_API_TOKEN")
+SMS_SENDER = env_str("SMS_SENDER", "DUKCAPIL")
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
+SMS_RATE_PER_SECOND = env_int("SMS_RATE_PER_SECOND", 20)
+
+# WhatsApp: "log" (default) or "cloud" (WhatsApp Business Cloud API).
+WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND", "log")
+WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0")
+WHATSAPP_PHONE_NUMBER_ID = env_str("WHATSAPP_PHONE_NUMBER_ID")
+WHATSAPP_ACCESS_TOKEN = env_str("WHATSAPP_ACCESS_TOKEN")
+WHATSAPP_APP_SECRET = env_str("WHATSAPP_APP_SECRET")
+WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN")
+WHATSAPP_TIMEOUT = env_int("WHATSAPP_TIMEOUT", 10)
+WHATSAPP_RATE_PER_SECOND = env_int("WHATSAPP_RATE_PER_SECOND", 20)
+
+# E-mail: Django's e-mail API. Console by default (`make run` shows it); SMTP in production
+# (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend plus EMAIL_HOST...).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "outbox"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_RATE_PER_SECOND = env_int("EMAIL_RATE_PER_SECOND", 10)
+EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "ektp.balikpapan.go.id")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Disdukcapil Balikpapan <noreply@localhost>")
+
 # Receipts whose status has not moved for this many days are flagged to staff.
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 60)
 
@@ -322,4 +436,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; lockouts (WARNING) are what to alert on.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disdukcapil.audit import acting_as
+from distribution import hooks
 from distribution.models import PickupSchedule
 from distribution.services._common import DistributionError
 from receipts import public_version
@@ -197,6 +199,7 @@ def pickup_schedule_publish(
             audit_log_create(sender=PickupSchedule, instance=schedule, created=True)
     logger.info("%s pickup days published for %s by %s", len(schedules), kecamatan, actor)
     public_version.bump()  # bulk_create sends no post_save either
+    hooks.pickup_days_published(schedules)  # e.g. tell the residents whose card is there
     return schedules
 
 
@@ -234,8 +237,9 @@ def pickup_schedule_update(
         )
     locked.date, locked.start_time, locked.end_time = date, start_time, end_time
     locked.place, locked.note = place.strip()[:255], note.strip()[:255]
-    # save() (not update()) so that django-auditlog records who changed what.
-    locked.save(update_fields=["date", "start_time", "end_time", "place", "note"])
+    # save() (not update()) so that django-auditlog records who changed what, from any caller.
+    with acting_as(actor):
+        locked.save(update_fields=["date", "start_time", "end_time", "place", "note"])
     logger.info("pickup day %s corrected by %s", locked.pk, actor)
     transaction.on_commit(lambda: _tell_residents_again([locked], change="updated"))
     public_version.bump()
@@ -249,7 +253,8 @@ def pickup_schedule_cancel(*, schedule: PickupSchedule, actor) -> None:
     if locked is None:
         raise DistributionError(_("Jadwal ini sudah dibatalkan."), "pickup_day_gone")
     # delete() through the model: django-auditlog keeps the deleted day and who deleted it.
-    locked.delete()
+    with acting_as(actor):
+        locked.delete()
     logger.info("pickup day %s (%s) cancelled by %s", schedule.pk, schedule, actor)
     transaction.on_commit(lambda: _tell_residents_again([schedule], change="cancelled"))
     public_version.bump()

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format migrate seed clean
+.PHONY: run test test-fast test-hostile install lint format migrate seed clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The quick loop while working: SQLite and local memory (whatever DATABASE_URL says), without the
+# `slow` and `browser` tests. `make test` (and .ci/run) still runs everything.
+test-fast: install
+	DATABASE_URL= REDIS_URL= $(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+# The hostile-input suites with their full example counts and fresh random examples every run
+# (every other run uses a fixed quarter of them: tests/hardening/hostile.py).
+test-hostile: install
+	HYPOTHESIS_PROFILE=hostile-full $(BIN)/python -m pytest -m hostile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check --fix .

@@ -11,6 +11,7 @@ a brake on scraping, not an access control (every public answer is masked data a
 See docs/security.md for the limits and why.
 """
 
+import contextlib
 import ipaddress
 import json
 import logging
@@ -70,8 +71,26 @@ def client_ip(request) -> str:
         return remote
 
 
+def limit_key(ip: str) -> str:
+    """The client a count belongs to: the address, or its /64 network for IPv6.
+
+    One IPv6 subscriber is routinely given a whole /64 (2^64 addresses): keyed per address,
+    30 addresses of one /64 got 30 fresh budgets. An IPv4-mapped address counts as IPv4.
+    """
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def _keys(bucket: str, ip: str, windows: list[Window], now: float) -> list[str]:
-    return [f"rl:{bucket}:{w.seconds}:{int(now // w.seconds)}:{ip}" for w in windows]
+    who = limit_key(ip)
+    return [f"rl:{bucket}:{w.seconds}:{int(now // w.seconds)}:{who}" for w in windows]
 
 
 def _retry_after(windows: list[Window], counts: list[int], now: float) -> int:
@@ -112,14 +131,28 @@ def _incr_all(keys: list[str], windows: list[Window]) -> list[int]:
     return counts
 
 
-def _read_all(keys: list[str]) -> list[int]:
-    found = cache.get_many(keys)
-    return [int(found.get(key, 0)) for key in keys]
+def _decr_all(keys: list[str]) -> None:
+    client = _redis_client()
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.decr(cache.make_and_validate_key(key))
+        pipe.execute()
+        return
+    for key in keys:
+        # ValueError: the window expired meanwhile, nothing to give back.
+        with contextlib.suppress(ValueError):
+            cache.decr(key)
 
 
-def hit(bucket: str, ip: str, windows: list[Window]) -> Verdict:
-    """Count one request; refuse it when any window is over its limit. Fails open."""
-    now = time.time()
+def hit(bucket: str, ip: str, windows: list[Window], now: float | None = None) -> Verdict:
+    """Count one request; refuse it when any window is over its limit. Fails open.
+
+    Increment first, then judge the count the increment returned: N parallel requests get
+    N distinct counts, so exactly ``limit`` of them pass (a read-then-write would let every
+    request that read before the others wrote through: 11 of 40 for a limit of 10).
+    """
+    now = time.time() if now is None else now
     keys = _keys(bucket, ip, windows, now)
     try:
         counts = _incr_all(keys, windows)
@@ -130,27 +163,12 @@ def hit(bucket: str, ip: str, windows: list[Window]) -> Verdict:
     return Verdict(retry == 0, retry)
 
 
-def peek(bucket: str, ip: str, windows: list[Window]) -> Verdict:
-    """Refuse when a window is already at its limit, without counting. Fails open."""
-    now = time.time()
-    keys = _keys(bucket, ip, windows, now)
+def refund(bucket: str, ip: str, windows: list[Window], now: float) -> None:
+    """Give back one count taken by :func:`hit` at ``now`` (a login that succeeded)."""
     try:
-        counts = _read_all(keys)
+        _decr_all(_keys(bucket, ip, windows, now))
     except Exception:
-        logger.warning("rate limit cache unreachable; serving %s unlimited", bucket, exc_info=True)
-        return Verdict(True)
-    # At the limit already: the next attempt would be over it.
-    retry = _retry_after(windows, [c + 1 for c in counts], now)
-    return Verdict(retry == 0, retry)
-
-
-def record(bucket: str, ip: str, windows: list[Window]) -> None:
-    """Count one event (a failed login) without judging it. Fails open."""
-    now = time.time()
-    try:
-        _incr_all(_keys(bucket, ip, windows, now), windows)
-    except Exception:
-        logger.warning("rate limit cache unreachable; %s not counted", bucket, exc_info=True)
+        logger.warning("rate limit cache unreachable; %s not refunded", bucket, exc_info=True)
 
 
 def lookup_windows() -> list[Window]:
@@ -188,6 +206,13 @@ def too_many_requests(request, retry_after: int) -> HttpResponse:
     return response
 
 
+def account_locked(request, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer for a locked account: our 429 page, retry after the cool-off."""
+    RATELIMIT_REFUSALS.labels("account").inc()
+    logger.warning("login refused: account locked after repeated failures (%s)", request.path)
+    return too_many_requests(request, int(settings.AXES_COOLOFF_TIME) * HOUR)
+
+
 class RateLimitMiddleware:
     """Limit lookups (/cek/, /api/) per request and logins per failed attempt.
 
@@ -218,15 +243,17 @@ class RateLimitMiddleware:
             if ip in settings.RATELIMIT_EXEMPT_IPS:
                 return self.get_response(request)
             windows = login_windows()
-            verdict = peek("login", ip, windows)
+            # Count the attempt before it is checked (atomic INCR), refund it if it succeeded.
+            now = time.time()
+            verdict = hit("login", ip, windows, now)
             if not verdict.allowed:
                 logger.warning("login rate limit hit by %s on %s", ip, path)
                 RATELIMIT_REFUSALS.labels("login").inc()
                 return too_many_requests(request, verdict.retry_after)
             response = self.get_response(request)
-            # A successful login redirects; anything else (the form again, a CSRF refusal)
-            # is a failed attempt and counts towards the limit.
-            if not 300 <= response.status_code < 400:
-                record("login", ip, windows)
+            # A successful login redirects; anything else (the form again, a CSRF refusal, an
+            # account locked by django-axes) is a failed attempt and keeps its count.
+            if 300 <= response.status_code < 400:
+                refund("login", ip, windows, now)
             return response
         return self.get_response(request)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "auditlog",
+    "axes",
     "receipts",
     "distribution",
     "portal",
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     # Records the logged-in user (and remote address) as the actor of every audited change.
     "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its answer (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "disdukcapil.urls"
@@ -167,7 +170,32 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Issue 16, finding 5: the demo password, aaaa/1234 patterns, the username inside.
+    {"NAME": "disdukcapil.passwords.DemoPasswordValidator"},
+    {"NAME": "disdukcapil.passwords.PatternPasswordValidator"},
+    {"NAME": "disdukcapil.passwords.UsernameInPasswordValidator"},
 ]
+
+# Per-account lockout (OWASP ASVS 2.2.1; issue 16, findings 4 and 16): django-axes counts
+# failed logins per username in the database, so it keeps working while Redis is down (the
+# per-address limit of disdukcapil.ratelimit fails open then). After AXES_FAILURE_LIMIT
+# failures the account is locked for AXES_COOLOFF_TIME: at most 20 guesses an hour per
+# account, well under ASVS's 100. Per username only, not per address: an attacker with many
+# addresses gets no more guesses. A success resets the count. docs/security.md, section 10.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 20)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# A locked account's lock ends one hour after it began: further guesses do not extend it,
+# so an attacker cannot keep a clerk out all day by retrying (the address limit slows them).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "disdukcapil.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "disdukcapil.ratelimit.account_locked"
+AXES_VERBOSE = False
 
 LOGIN_URL = "loket:login"
 LOGIN_REDIRECT_URL = "loket:home"
@@ -217,6 +245,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 # it, not by this app on its subdomain: opt-in, and Django's reminder (W021) is silenced.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS.append("security.W021")
+# axes.W006 asks for the address among the lockout parameters. Deliberately not: keyed on
+# (username, address) an attacker rotating addresses gets a fresh budget each time, and the
+# per-address limit is disdukcapil.ratelimit's job (10 a minute, 30 an hour).
+SILENCED_SYSTEM_CHECKS.append("axes.W006")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -235,7 +267,10 @@ CSP_ADMIN_POLICY = CSP_POLICY.replace(
     "style-src 'self'", "style-src 'self' " + " ".join(CSP_ADMIN_STYLE_HASHES)
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
-NO_STORE_PREFIXES = ("/cek/", "/api/")
+# Answers carrying receipt numbers, names or NIKs: never kept by a browser or proxy. The
+# staff pages and exports too (issue 16, finding 6); the counter and the admin set it in
+# their views (never_cache).
+NO_STORE_PREFIXES = ("/cek/", "/api/", "/staf/")
 
 # Rate limits (disdukcapil.ratelimit), per client address, counted in CACHES["default"].
 # A family checking a handful of receipts stays far below them; a scraper hits them within

@@ -163,9 +163,10 @@ class DispatchItemAdmin(ReadOnlyAdminMixin, BigTableAdmin):
 
 @admin.register(PickupSchedule)
 class PickupScheduleAdmin(AddOnStaffPageMixin, admin.ModelAdmin):
-    """Pickup days are published from a dispatch's staff page (pickup_schedule_publish)."""
+    """Pickup days are published from a dispatch's staff page and corrected or cancelled on
+    the staff's pickup-day list (pickup_schedule_publish / _update / _cancel)."""
 
-    staff_add_url = "staf:dashboard"
+    staff_add_url = "staf:pickup_days"
     list_display = (
         "date",
         "start_time",

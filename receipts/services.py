@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disdukcapil.audit import acting_as
 from disdukcapil.errors import ApplicationError
 from receipts import public_version
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
@@ -279,7 +280,7 @@ def receipt_update_details(
     Refuses a new recording time once the receipt left ``recorded`` and a new collection
     kecamatan once the card is printed (see ``receipt_details_check``). The row is locked so
     that the check reads the status a concurrent print run or dispatch may just have changed.
-    ``actor`` is recorded by the audit log of the request (the admin is the only editor).
+    The audit log names ``actor``, whoever calls (admin, command or shell).
     """
     locked = (
         Receipt.objects.select_for_update()
@@ -304,7 +305,8 @@ def receipt_update_details(
     if "recorded_place" in changes:
         locked.recorded_place = (locked.recorded_place or "").strip()
     fields = sorted(changes)
-    locked.save(update_fields=fields)
+    with acting_as(actor):
+        locked.save(update_fields=fields)
     # The collection office and the queue place are on the public page; the status stamp and
     # the receipt's timeline do not move.
     public_version.bump()

@@ -1,8 +1,19 @@
-"""Personas and shared fixtures. Tests read like: a clerk of Selatan hands over a card."""
+"""Personas and shared fixtures. Tests read like: a clerk of Selatan hands over a card.
+
+Every fixture shared by more than one test module lives here (or in a directory's conftest.py),
+never in a test module; plain helpers live in modules beside it (tests/factories.py,
+tests/import_rows.py). Markers (pyproject.toml): ``postgres`` tests are skipped on SQLite,
+``browser`` tests (tests/browser/) need Chromium, ``slow`` tests are left out by
+``make test-fast``; ``make test`` and .ci/run run them all.
+"""
+
+import os
 
 import pytest
-from django.contrib.auth.models import Group
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from distribution.roles import CLERK_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
 from tests.factories import (
@@ -12,12 +23,57 @@ from tests.factories import (
     ReceiptFactory,
     ResidentFactory,
     UserFactory,
+    in_group,
 )
 
-requires_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL (row locks / concurrency); set DATABASE_URL to run it",
-)
+# Hypothesis (the hostile suites; their budget is in tests/hardening/hostile.py): the same
+# examples on every run by default; HYPOTHESIS_PROFILE=hostile-full for fresh random ones.
+hypothesis_settings.register_profile("fixed", derandomize=True, database=None)
+hypothesis_settings.register_profile("hostile-full", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
+
+
+def _redis_reachable(url: str) -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except Exception:  # noqa: BLE001 (any failure means: no Redis to test against)
+        return False
+    return True
+
+
+def pytest_collection_modifyitems(config, items):
+    """``postgres`` tests (row locks, concurrency, query plans) are skipped on SQLite, ``redis``
+    tests when no Redis answers at settings.TEST_REDIS_URL."""
+    skips = {}
+    if connection.vendor != "postgresql":
+        skips["postgres"] = "needs PostgreSQL (row locks / concurrency); set DATABASE_URL to run it"
+    wants_redis = any(item.get_closest_marker("redis") for item in items)
+    if wants_redis and not _redis_reachable(settings.TEST_REDIS_URL):
+        skips["redis"] = f"no Redis at {settings.TEST_REDIS_URL}"
+    for item in items:
+        for marker, reason in skips.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _reset_factory_sequences():
+    """KecamatanFactory's codes (``64.71.NN``, at most 8 characters) wrap after 90 calls, and
+    every call in the session counts: start every test from zero, so that no test depends on
+    how many kecamatan the tests before it made."""
+    KecamatanFactory.reset_sequence()
+    KelurahanFactory.reset_sequence()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and cached pages of one test must not leak into the next (in CI
+    the cache is Redis, shared by the whole run)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -49,6 +105,12 @@ def prapatan(kota):
 
 
 @pytest.fixture
+def places(sepinggan, prapatan):
+    """The two kelurahan the import rows of tests/import_rows.py live in."""
+    return sepinggan, prapatan
+
+
+@pytest.fixture
 def resident(sepinggan):
     """Siti Wahyuni, born 14 March 1990, living in Sepinggan (Balikpapan Selatan)."""
     return ResidentFactory(full_name="Siti Wahyuni", kelurahan=sepinggan)
@@ -59,15 +121,10 @@ def receipt(resident):
     return ReceiptFactory(resident=resident, number="BPN1708010001")
 
 
-def _in_group(user, name):
-    user.groups.add(Group.objects.get(name=name))
-    return user
-
-
 @pytest.fixture
 def staff(db):
     """Disdukcapil staff: admin access through the staff group, not a superuser."""
-    return _in_group(UserFactory(username="staf", is_staff=True), STAFF_GROUP)
+    return in_group(UserFactory(username="staf", is_staff=True), STAFF_GROUP)
 
 
 @pytest.fixture
@@ -78,20 +135,20 @@ def superuser(db):
 @pytest.fixture
 def clerk_selatan(selatan):
     user = OfficerFactory(user=UserFactory(username="loket.selatan"), kecamatan=selatan).user
-    return _in_group(user, CLERK_GROUP)
+    return in_group(user, CLERK_GROUP)
 
 
 @pytest.fixture
 def clerk_selatan_2(selatan):
     """A second clerk at the same counter (for two-clerks-at-once tests)."""
     user = OfficerFactory(user=UserFactory(username="loket2.selatan"), kecamatan=selatan).user
-    return _in_group(user, CLERK_GROUP)
+    return in_group(user, CLERK_GROUP)
 
 
 @pytest.fixture
 def clerk_kota(kota):
     user = OfficerFactory(user=UserFactory(username="loket.kota"), kecamatan=kota).user
-    return _in_group(user, CLERK_GROUP)
+    return in_group(user, CLERK_GROUP)
 
 
 @pytest.fixture
@@ -99,11 +156,17 @@ def supervisor_selatan(selatan):
     user = OfficerFactory(
         user=UserFactory(username="spv.selatan"), kecamatan=selatan, role="supervisor"
     ).user
-    return _in_group(user, SUPERVISOR_GROUP)
+    return in_group(user, SUPERVISOR_GROUP)
 
 
 @pytest.fixture
 def anonymous(client):
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
     return client
 
 

@@ -20,6 +20,14 @@ from distribution.models import (
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
 
 
+def in_group(user, name):
+    """``user`` with the role ``name`` (distribution/roles.py); returns the user."""
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=name))
+    return user
+
+
 class KecamatanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Kecamatan

@@ -19,3 +19,6 @@ WHITENOISE_AUTOREFRESH = True
 # Off by default so one test's cached page never leaks into another's; tests/perf/ turns
 # it on (and empties it) for every test there.
 LOOKUP_CACHE_SECONDS = 0
+# The Redis database of the tests that talk to Redis themselves (``@pytest.mark.redis``): they
+# empty it, so it is not the one REDIS_URL names.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")

@@ -1,15 +1,14 @@
 """disdukcapil.cache.RedisCache: Django's Redis backend with one redis-py client per server."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.test import override_settings
-
-from tests.hardening.test_ratelimit import REDIS_TEST_URL, _redis_reachable
 
 REDIS = {
     "default": {
         "BACKEND": "disdukcapil.cache.RedisCache",
-        "LOCATION": REDIS_TEST_URL,
+        "LOCATION": django_settings.TEST_REDIS_URL,
         "KEY_PREFIX": "ektp-backend-test",
     }
 }
@@ -22,7 +21,7 @@ def test_one_client_serves_every_call():
     assert backend.get_client("a", write=True) is backend.get_client("b", write=True)
 
 
-@pytest.mark.skipif(not _redis_reachable(REDIS_TEST_URL), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.redis
 @override_settings(CACHES=REDIS)
 def test_it_behaves_like_djangos_backend():
     cache = caches["default"]

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disdukcapil.audit import acting_as
 from distribution.models import PickupSchedule
 from distribution.services._common import DistributionError
 from receipts import public_version
@@ -234,8 +235,9 @@ def pickup_schedule_update(
         )
     locked.date, locked.start_time, locked.end_time = date, start_time, end_time
     locked.place, locked.note = place.strip()[:255], note.strip()[:255]
-    # save() (not update()) so that django-auditlog records who changed what.
-    locked.save(update_fields=["date", "start_time", "end_time", "place", "note"])
+    # save() (not update()) so that django-auditlog records who changed what, from any caller.
+    with acting_as(actor):
+        locked.save(update_fields=["date", "start_time", "end_time", "place", "note"])
     logger.info("pickup day %s corrected by %s", locked.pk, actor)
     transaction.on_commit(lambda: _tell_residents_again([locked], change="updated"))
     public_version.bump()
@@ -249,7 +251,8 @@ def pickup_schedule_cancel(*, schedule: PickupSchedule, actor) -> None:
     if locked is None:
         raise DistributionError(_("Jadwal ini sudah dibatalkan."), "pickup_day_gone")
     # delete() through the model: django-auditlog keeps the deleted day and who deleted it.
-    locked.delete()
+    with acting_as(actor):
+        locked.delete()
     logger.info("pickup day %s (%s) cancelled by %s", schedule.pk, schedule, actor)
     transaction.on_commit(lambda: _tell_residents_again([schedule], change="cancelled"))
     public_version.bump()

@@ -23,7 +23,6 @@ def counter_day(transactional_db):
     from django.contrib.auth.models import Group, Permission
 
     from distribution.roles import CLERK_GROUP, ensure_roles
-    from tests.conftest import _in_group
     from tests.factories import (
         IdDocumentTypeFactory,
         KecamatanFactory,
@@ -31,6 +30,7 @@ def counter_day(transactional_db):
         OfficerFactory,
         ResidentFactory,
         UserFactory,
+        in_group,
         ready_card,
     )
 
@@ -39,7 +39,7 @@ def counter_day(transactional_db):
     user = UserFactory(username="loket.selatan")  # password "sandi-uji-123"
     OfficerFactory(user=user, kecamatan=selatan)
     ensure_roles(Group, Permission)  # a transactional test starts from empty tables
-    _in_group(user, CLERK_GROUP)
+    in_group(user, CLERK_GROUP)
     IdDocumentTypeFactory(name="KTP-el", order=1)
     IdDocumentTypeFactory(name="SIM", order=2)
     own = ready_card(

@@ -10,8 +10,9 @@ from django.db.models import Count, Q
 from distribution.models import BlankBatch, Card, HandOver, Officer, PickupSchedule
 from distribution.roles import DEMO_GROUP
 from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Status
+from tests.shared_data import shared_data
 
-pytestmark = pytest.mark.django_db(transaction=False)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=False)]
 
 
 def _seed(*args):
@@ -20,9 +21,40 @@ def _seed(*args):
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def _seeded(django_db_setup, django_db_blocker):
+    """One seeded database for the module's tests that read it (seeding is their cost)."""
+    with shared_data(django_db_blocker, _seed) as output:
+        yield output
+
+
 @pytest.fixture
-def seeded(db):
-    return _seed()
+def seeded(_seeded, db):
+    return _seeded
+
+
+# On an empty database: these come first, since from the first test that asks for ``seeded``
+# on, every test of the module sees the seeded data (tests/shared_data.py).
+
+
+def test_seed_is_deterministic(db):
+    # The same seed gives the same receipts on every machine (the README lists the
+    # full-scale examples; these are the ones of --scale 0.01).
+    assert _seed() == (
+        "example recorded BPN1710270001\n"
+        "example queued BPN1705200001\n"
+        "example printed BPN1704070002\n"
+        "example dispatched BPN1703180002\n"
+        "example ready BPN1603010001\n"
+        "example collected BPN1603020001\n"
+        "example on_hold BPN1702200001\n"
+        "example cancelled BPN1612260003\n"
+    )
+
+
+def test_scale_must_be_between_zero_and_one(db):
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--scale", "2", stdout=StringIO(), stderr=StringIO())
 
 
 def _examples(output):
@@ -118,26 +150,6 @@ def test_if_empty_on_a_seeded_database_is_a_quiet_no_op(seeded):
     events = ReceiptEvent.objects.count()
     assert _seed("--if-empty") == ""
     assert ReceiptEvent.objects.count() == events
-
-
-def test_seed_is_deterministic(db):
-    # The same seed gives the same receipts on every machine (the README lists the
-    # full-scale examples; these are the ones of --scale 0.01).
-    assert _seed() == (
-        "example recorded BPN1710270001\n"
-        "example queued BPN1705200001\n"
-        "example printed BPN1704070002\n"
-        "example dispatched BPN1703180002\n"
-        "example ready BPN1603010001\n"
-        "example collected BPN1603020001\n"
-        "example on_hold BPN1702200001\n"
-        "example cancelled BPN1612260003\n"
-    )
-
-
-def test_scale_must_be_between_zero_and_one(db):
-    with pytest.raises(CommandError):
-        call_command("seed_demo", "--scale", "2", stdout=StringIO(), stderr=StringIO())
 
 
 def test_some_residents_moved_their_nik_district_is_not_their_kecamatan(seeded):

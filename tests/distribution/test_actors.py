@@ -114,3 +114,37 @@ def test_a_hand_over_refuses_to_run_inside_a_callers_transaction(card_selatan, c
             collected_by="resident",
             identity_check="receipt",
         )
+
+
+def test_a_pickup_day_corrected_or_cancelled_from_the_shell_is_logged_with_its_actor(
+    selatan, sepinggan, staff, superuser
+):
+    from auditlog.models import LogEntry
+
+    from distribution.services import pickup_schedule_cancel, pickup_schedule_update
+
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    while day.weekday() >= 5:  # pickup days are counter days, Monday to Friday
+        day += datetime.timedelta(days=1)
+    entry = PickupEntry(
+        kelurahan=sepinggan, date=day, start_time=datetime.time(9), end_time=datetime.time(11)
+    )
+    (schedule,) = pickup_schedule_publish(kecamatan=selatan, entries=[entry], actor=staff)
+    pickup_schedule_update(
+        schedule=schedule,
+        actor=superuser,
+        date=day,
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+        place="Aula kecamatan",
+    )
+    pickup_schedule_cancel(schedule=schedule, actor=staff)
+    actions = list(
+        LogEntry.objects.get_for_object(schedule)
+        .order_by("timestamp", "pk")
+        .values_list("action", "actor")
+    )
+    assert actions[-2:] == [
+        (LogEntry.Action.UPDATE, superuser.pk),
+        (LogEntry.Action.DELETE, staff.pk),
+    ]

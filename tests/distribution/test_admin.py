@@ -135,15 +135,20 @@ def test_officer_list_flags_demo_accounts(client, superuser, selatan):
 # --- Writes go where their rules live (issue 14, point 4) ---------------------------------
 
 
-@pytest.mark.parametrize("model", ["blankbatch", "pickupschedule"])
-def test_adding_stock_or_pickup_days_in_the_admin_leads_to_the_staff_page(client, staff, model):
+@pytest.mark.parametrize(
+    ("model", "staff_page"),
+    [("blankbatch", "staf:dashboard"), ("pickupschedule", "staf:pickup_days")],
+)
+def test_adding_stock_or_pickup_days_in_the_admin_leads_to_the_staff_page(
+    client, staff, model, staff_page
+):
     # The blank batch add form was a 500 (TypeError in BlankBatch.left on an empty form).
     client.force_login(staff)
     response = client.get(reverse(f"admin:distribution_{model}_add"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("staf:dashboard")
+    assert response["Location"] == reverse(staff_page)
     changelist = client.get(reverse(f"admin:distribution_{model}_changelist")).content.decode()
-    assert reverse("staf:dashboard") in changelist
+    assert reverse(staff_page) in changelist
     assert reverse(f"admin:distribution_{model}_add") not in changelist
 
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 from distribution.models import BlankBatch, Card, PrintRun
 from distribution.services import DistributionError, print_run_create
 from receipts.models import Receipt, ReceiptEvent, Status
-from tests.conftest import requires_postgres
 from tests.factories import BlankBatchFactory, KelurahanFactory, UserFactory, waiting_receipts
 
 RUNS = 8
@@ -20,7 +19,8 @@ BLANKS = (3_000, 2_000)
 WAITING = 20_000
 
 
-@requires_postgres
+@pytest.mark.postgres
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_runs_allocate_each_receipt_once_within_stock():
     kelurahan = KelurahanFactory()

@@ -11,8 +11,6 @@ from distribution.models import Card
 from receipts.models import Status
 from tests.factories import (
     CardFactory,
-    KecamatanFactory,
-    KelurahanFactory,
     PrintRunFactory,
     ReceiptFactory,
     ResidentFactory,
@@ -20,25 +18,10 @@ from tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _reset_factory_sequences():
-    """KecamatanFactory's code sequence overflows varchar(8) after ~90 kecamatan in a session
-    (every fixture call counts, even with an explicit code): start each test from zero again."""
-    yield
-    KecamatanFactory.reset_sequence()
-    KelurahanFactory.reset_sequence()
-
-
 def rows_of(response):
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
     return list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ from distribution.models import HandOver
 from distribution.roles import CLERK_GROUP, ensure_roles
 from distribution.services import HandOverError, handover_record
 from receipts.models import ReceiptEvent, Status
-from tests.conftest import requires_postgres
 from tests.factories import OfficerFactory, UserFactory
 
-pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def clerks_of(kecamatan, count):

@@ -32,12 +32,6 @@ def wednesday():
         yield
 
 
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def day(kelurahan, date, start=8, end=12, place="Aula Kecamatan"):
     return PickupEntry(
         kelurahan=kelurahan,

@@ -18,7 +18,6 @@ from distribution.services import (
     print_run_preview,
 )
 from receipts.models import Receipt, ReceiptEvent, Status
-from tests.conftest import requires_postgres
 from tests.factories import BlankBatchFactory, KelurahanFactory, ReceiptFactory, waiting_receipts
 
 WITA = timezone.get_default_timezone()
@@ -275,7 +274,7 @@ def test_queries_of_a_run_do_not_grow_with_its_size(sepinggan, staff):
         assert queries(300) < queries(10) + 20
 
 
-@requires_postgres
+@pytest.mark.postgres
 def test_queue_query_uses_the_partial_index(sepinggan, staff):
     waiting_receipts(
         kelurahan=KelurahanFactory(kecamatan=sepinggan.kecamatan),

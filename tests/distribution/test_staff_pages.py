@@ -31,12 +31,6 @@ def batch(db):
 
 
 @pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def run(waiting, batch, staff):
     return print_run_create(kecamatan=None, count=6, cutoff_date=CUTOFF, actor=staff)
 

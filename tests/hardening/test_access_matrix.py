@@ -131,10 +131,18 @@ ADMIN_MODELS = {
     "auth/user": dict.fromkeys(("view", "add", "change", "delete"), SUPERUSER_ONLY),
     "auth/group": dict.fromkeys(("view", "add", "change", "delete"), SUPERUSER_ONLY),
     "auditlog/logentry": {"view": STAFF_ONLY},
+    # django-axes' login records (usernames, addresses): superusers, who may also delete an
+    # attempt to unlock an account; nobody adds or edits them.
+    "axes/accessattempt": {"view": SUPERUSER_ONLY, "change": SUPERUSER_ONLY},
+    "axes/accesslog": {"view": SUPERUSER_ONLY, "change": SUPERUSER_ONLY},
+    "axes/accessfailurelog": {"view": SUPERUSER_ONLY, "change": SUPERUSER_ONLY},
 }
 # The delete page: superusers only (staff have no delete permission at all), and not for
 # records only the services write.
 SUPERUSER_DELETES = {
+    "axes/accessattempt",
+    "axes/accesslog",
+    "axes/accessfailurelog",
     "receipts/kecamatan",
     "receipts/kelurahan",
     "receipts/resident",
@@ -144,6 +152,9 @@ SUPERUSER_DELETES = {
 # have history (PROTECT: the clerk's hand-overs, the receipt's events, the batch's cards):
 # the database refuses and the row is kept.
 DELETABLE_ROWS = {
+    "axes/accessattempt",
+    "axes/accesslog",
+    "axes/accessfailurelog",
     "distribution/iddocumenttype",
     "distribution/officer",
     "auth/group",
@@ -210,6 +221,9 @@ def world(selatan, sepinggan, staff, superuser, clerk_selatan, supervisor_selata
         end_time="12:00",
     )  # fmt: skip
     from auditlog.models import LogEntry
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    seen = {"user_agent": "pytest", "ip_address": "10.0.0.1", "username": "penyerang"}
 
     rows = {
         "receipts/receipt": card.receipt,
@@ -230,6 +244,9 @@ def world(selatan, sepinggan, staff, superuser, clerk_selatan, supervisor_selata
         "auth/group": Group.objects.first(),
         "auditlog/logentry": LogEntry.objects.get_for_object(selatan).first()
         or LogEntry.objects.first(),
+        "axes/accessattempt": AccessAttempt.objects.create(failures_since_start=1, **seen),
+        "axes/accesslog": AccessLog.objects.create(**seen),
+        "axes/accessfailurelog": AccessFailureLog.objects.create(**seen),
     }
     accounts = {
         CLERK: clerk_selatan,
@@ -299,6 +316,7 @@ def test_every_url_has_an_access_rule():
     assert missing == [], "add a rule to tests/hardening/test_access_matrix.py for these"
 
 
+@pytest.mark.slow
 def test_access_matrix(client, world, capsys):
     clients = {}
     for persona in PERSONAS:

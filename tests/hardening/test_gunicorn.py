@@ -17,7 +17,10 @@ GUNICORN = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunico
 PORT = int(os.environ.get("HARDENING_GUNICORN_PORT", "8106"))
 URL = f"http://127.0.0.1:{PORT}/healthz"
 
-pytestmark = pytest.mark.skipif(not os.access(GUNICORN, os.X_OK), reason="gunicorn not installed")
+pytestmark = [
+    pytest.mark.slow,  # starts gunicorn
+    pytest.mark.skipif(not os.access(GUNICORN, os.X_OK), reason="gunicorn not installed"),
+]
 
 
 def _get(url, timeout=5):

@@ -14,12 +14,15 @@ from tests.hardening.hostile import (
     HOSTILE_SETTINGS,
     INJECTION,
     assert_clean,
+    budget,
     hostile_date,
     hostile_number,
     hostile_text,
     rolled_back,
     snapshot,
 )
+
+pytestmark = [pytest.mark.hostile, pytest.mark.slow]
 
 
 def _admin(client, staff):
@@ -127,7 +130,7 @@ def test_import_upload_survives_random_bytes(client, staff, sepinggan, content, 
             assert summary.status_code == 200
 
 
-@settings(HOSTILE_SETTINGS, max_examples=20)  # four change lists per example
+@settings(HOSTILE_SETTINGS, max_examples=budget(20))  # four change lists per example
 @given(q=hostile_text)
 def test_admin_searches_survive_any_term(client, staff, receipt, q):
     _admin(client, staff)

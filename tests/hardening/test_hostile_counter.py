@@ -20,6 +20,8 @@ from tests.hardening.hostile import (
     snapshot,
 )
 
+pytestmark = [pytest.mark.hostile, pytest.mark.slow]
+
 
 @pytest.fixture
 def counter(client, clerk_selatan):

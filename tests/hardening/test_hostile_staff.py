@@ -25,11 +25,7 @@ from tests.hardening.hostile import (
 WITA = timezone.get_default_timezone()
 CUTOFF = datetime.date(2017, 8, 5)
 
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
+pytestmark = [pytest.mark.hostile, pytest.mark.slow]
 
 
 @pytest.fixture

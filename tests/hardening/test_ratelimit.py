@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import override_settings
 
@@ -217,25 +218,12 @@ def test_logins_keep_working_when_redis_is_down(db, client, clerk_selatan, limit
     assert response.status_code == 302
 
 
-def _redis_reachable(url):
-    try:
-        import redis
-
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except Exception:
-        return False
-    return True
-
-
-REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
-
-
-@pytest.mark.skipif(not _redis_reachable(REDIS_TEST_URL), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.redis
 @override_settings(
     CACHES={
         "default": {
             "BACKEND": "disdukcapil.cache.RedisCache",
-            "LOCATION": REDIS_TEST_URL,
+            "LOCATION": django_settings.TEST_REDIS_URL,
             "KEY_PREFIX": "ektp-hardening-test",
         }
     }

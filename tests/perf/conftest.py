@@ -1,13 +1,5 @@
 import pytest
-from django.core.cache import cache, caches
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Rate-limit counters and cached pages of other tests must not leak into these."""
-    cache.clear()
-    yield
-    cache.clear()
+from django.core.cache import caches
 
 
 @pytest.fixture(autouse=True)

@@ -13,16 +13,23 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.seed_scale import seed
 from receipts.models import Receipt
-from tests.conftest import requires_postgres
+from tests.shared_data import shared_data
 
-pytestmark = [requires_postgres, pytest.mark.django_db]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db]
 
 SIZE = 50_000
 
 
+@pytest.fixture(scope="module")
+def _city(django_db_setup, django_db_blocker):
+    """The 50,000 receipts, built once for the module: building them is most of its time."""
+    build = lambda: seed(SIZE, verbose=False, vacuum=False, rebuild_constraints=False)  # noqa: E731
+    with shared_data(django_db_blocker, build):
+        yield
+
+
 @pytest.fixture
-def city_scale_receipts(db):
-    seed(SIZE, verbose=False, vacuum=False, rebuild_constraints=False)
+def city_scale_receipts(_city, db):
     return Receipt.objects.order_by("id")
 
 

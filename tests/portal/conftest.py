@@ -3,31 +3,16 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from distribution.models import PickupSchedule
 from receipts.models import Status
-from tests.factories import KecamatanFactory, ReceiptFactory, ResidentFactory
+from tests.factories import ReceiptFactory, ResidentFactory
 
 # Private facts of every holder made here: none of them may appear in a public response.
 PRIVATE_ADDRESS = "Jl. Mawar Rahasia No. 17 RT 003"
 PRIVATE_PHONE = "081234567890"
 PRIVATE_EMAIL = "rahasia.warga@example.com"
-
-
-@pytest.fixture(autouse=True)
-def _short_kecamatan_codes():
-    """KecamatanFactory's codes (``64.71.NN``, at most 8 characters) overflow after ~90 calls
-    in one session, which PostgreSQL refuses; restart the sequence for every test."""
-    KecamatanFactory.reset_sequence()
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

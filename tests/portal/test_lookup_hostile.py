@@ -6,6 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.hardening.hostile import budget
+
 HOSTILE = [
     "' OR '1'='1",
     "1; DROP TABLE receipts_receipt; --",
@@ -70,12 +72,15 @@ def test_hostile_input_does_not_break_the_page(anonymous, db):
 
 
 @pytest.mark.django_db
+@pytest.mark.hostile
+@pytest.mark.slow
 @settings(
-    max_examples=1000,
+    max_examples=budget(1000),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(text=st.text(max_size=80) | st.from_regex(r"[A-Za-z0-9 \-]{0,30}", fullmatch=True))
-def test_a_thousand_random_inputs_never_give_5xx(client, text):
+def test_random_inputs_never_give_5xx(client, text):
+    """A thousand random inputs in the full run, 250 in every run (tests/hardening/hostile.py)."""
     _check(client, text)

@@ -11,16 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from receipts.models import Receipt, ReceiptEvent, Status
-from tests.conftest import requires_postgres
 from tests.factories import KelurahanFactory, ReceiptFactory, ResidentFactory
 
 RECEIPT_MODELS = ["kecamatan", "kelurahan", "resident", "receipt", "receiptevent"]
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def _messages(response):
@@ -293,7 +286,7 @@ def test_placeholder_kecamatan_warns_on_its_page(staff_client, selatan):
     assert any("masih CONTOH" in m for m in _messages(response))
 
 
-@requires_postgres
+@pytest.mark.postgres
 @pytest.mark.parametrize("term", ["BPN1708", "BPN-170801-0001", "siti wah", "NIK"])
 def test_admin_searches_can_be_served_by_indexes(three_receipts, term):
     from receipts.admin import search_receipts
@@ -309,7 +302,7 @@ def test_admin_searches_can_be_served_by_indexes(three_receipts, term):
     assert "Seq Scan on receipts_re" not in plan, plan
 
 
-@requires_postgres
+@pytest.mark.postgres
 def test_unfiltered_receipt_list_estimates_its_count_instead_of_counting(
     staff_client, sepinggan, monkeypatch
 ):

@@ -16,82 +16,18 @@ from receipts.importing import (
     workers,
 )
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
-from tests.conftest import requires_postgres
 from tests.factories import KecamatanFactory, KelurahanFactory, ReceiptFactory, ResidentFactory
-
-
-@pytest.fixture(autouse=True)
-def _reset_factory_sequences():
-    """KecamatanFactory's code sequence overflows varchar(8) after ~90 kecamatan in a session
-    (every fixture call counts, even with an explicit code): start each test from zero again."""
-    yield
-    KecamatanFactory.reset_sequence()
-    KelurahanFactory.reset_sequence()
-
-
-HEADER = "nik,nama,tanggal_lahir,jenis_kelamin,kelurahan,nomor_resi,waktu_rekam,tempat_rekam,telepon,email,alamat"
-SITI_NIK = make_nik(
-    district_code="64.71.05", birth_date=datetime.date(1990, 3, 14), sex="P", serial=1
+from tests.import_rows import (
+    BUDI_NIK,
+    HEADER,
+    SITI_NIK,
+    budi,
+    counts,
+    csv_text,
+    mixed_rows,
+    run,
+    siti,
 )
-BUDI_NIK = make_nik(
-    district_code="64.71.06", birth_date=datetime.date(1985, 12, 2), sex="L", serial=7
-)
-
-
-def siti(**overrides):
-    row = {
-        "nik": SITI_NIK,
-        "nama": "Siti Wahyuni",
-        "tanggal_lahir": "1990-03-14",
-        "jenis_kelamin": "P",
-        "kelurahan": "64.71.05.1002",
-        "nomor_resi": "BPN-170801-0001",
-        "waktu_rekam": "2017-08-01 09:30",
-        "tempat_rekam": "Disdukcapil Kota Balikpapan",
-        "telepon": "081234567890",
-        "email": "",
-        "alamat": "Jl. Sepinggan No. 1",
-    }
-    row.update(overrides)
-    return row
-
-
-def budi(**overrides):
-    row = siti(
-        nik=BUDI_NIK,
-        nama="Budi Santoso",
-        tanggal_lahir="02-12-1985",
-        jenis_kelamin="L",
-        kelurahan="Prapatan",
-        nomor_resi="BPN1708020002",
-        waktu_rekam="02-08-2017",
-        telepon="",
-        alamat="",
-    )
-    row.update(overrides)
-    return row
-
-
-def csv_text(*rows, sep=",", header=HEADER):
-    lines = [header.replace(",", sep)]
-    lines += [sep.join(row[name] for name in header.split(",")) for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def run(text, *, encoding="utf-8", **kwargs):
-    rejects = []
-    result = import_receipts(io.BytesIO(text.encode(encoding)), on_reject=rejects.append, **kwargs)
-    return result, rejects
-
-
-def counts():
-    return (Resident.objects.count(), Receipt.objects.count(), ReceiptEvent.objects.count())
-
-
-@pytest.fixture
-def places(sepinggan, prapatan):
-    return sepinggan, prapatan
-
 
 # --- accepted formats -----------------------------------------------------------------------
 
@@ -438,8 +374,6 @@ def test_staging_table_does_not_outlive_the_import(places):
 def test_the_documented_example_file_imports_cleanly(places):
     from django.conf import settings
 
-    from tests.factories import KecamatanFactory, KelurahanFactory
-
     timur = KecamatanFactory(code="64.71.01", name="Balikpapan Timur", slug="timur")
     KelurahanFactory(code="64.71.01.1001", name="Manggar", kecamatan=timur)
     with open(settings.BASE_DIR / "docs" / "contoh_import.csv", "rb") as example:
@@ -454,7 +388,7 @@ def test_progress_is_reported_after_every_chunk(places):
     assert seen == [2, 3]
 
 
-@requires_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_import_tuning_ends_with_its_transaction(places):
     from django.db import connection
@@ -483,23 +417,9 @@ def test_new_receipts_are_numbered_in_the_order_of_their_residents(places, bulk_
 # --- validation in worker processes ---------------------------------------------------------
 
 
-def _mixed_rows(count=12):
-    """Valid rows of distinct residents, with a rejected row of every kind in between."""
-    rows = []
-    for n in range(count):
-        nik = make_nik(
-            district_code="64.71.05", birth_date=datetime.date(1990, 3, 14), sex="P", serial=n + 1
-        )
-        rows.append(siti(nik=nik, nomor_resi=f"BPN17080100{n:02d}"))
-    rows[2] = budi(nik="123")  # bad NIK (Python)
-    rows[5] = budi(kelurahan="Atlantis")  # unknown kelurahan (Python)
-    rows[7] = budi(nomor_resi="BPN1708010001")  # number already used in the file (SQL)
-    rows[9] = budi(tanggal_lahir="31-02-1985")  # impossible date (Python)
-    return rows
-
-
+@pytest.mark.slow  # forks validation workers
 def test_workers_give_the_same_results_and_rejects_as_one_process(places):
-    text = csv_text(*_mixed_rows())
+    text = csv_text(*mixed_rows())
     one = run(text, chunk_rows=2, dry_run=True)
     with mock.patch.object(
         workers, "ProcessPoolExecutor", wraps=workers.ProcessPoolExecutor
@@ -515,6 +435,7 @@ def test_workers_give_the_same_results_and_rejects_as_one_process(places):
     assert numbers == [f"BPN17080100{n:02d}" for n in (0, 1, 3, 4, 6, 8, 10, 11)]
 
 
+@pytest.mark.slow
 def test_error_mid_file_with_workers_leaves_no_trace(places, sepinggan):
     ReceiptFactory(resident=ResidentFactory(nik=BUDI_NIK, kelurahan=sepinggan))
     before = counts()
@@ -531,11 +452,12 @@ def test_error_mid_file_with_workers_leaves_no_trace(places, sepinggan):
         mock.patch.object(staging._Stage, "load", load_then_fail),
         pytest.raises(RuntimeError, match="disk full"),
     ):
-        run(csv_text(*_mixed_rows()), chunk_rows=2, workers=2)
+        run(csv_text(*mixed_rows()), chunk_rows=2, workers=2)
     assert counts() == before
     assert workers._WORKER_STAGER is None  # the workers are gone
 
 
+@pytest.mark.slow
 def test_crash_inside_a_worker_fails_the_import_and_leaves_no_trace(places):
     before = counts()
     real_clean = validation.RowValidator.clean
@@ -550,7 +472,7 @@ def test_crash_inside_a_worker_fails_the_import_and_leaves_no_trace(places):
         mock.patch.object(validation.RowValidator, "clean", clean_or_crash),
         pytest.raises(ZeroDivisionError),
     ):
-        run(csv_text(*_mixed_rows()), chunk_rows=2, workers=2)
+        run(csv_text(*mixed_rows()), chunk_rows=2, workers=2)
     assert counts() == before
 
 
@@ -575,7 +497,7 @@ def test_backslashes_tabs_newlines_and_separators_in_cells_arrive_unchanged(plac
     assert rejects[0][2][:2] == ["12\\3", "Budi\tSantoso\\"]
 
 
-@requires_postgres
+@pytest.mark.postgres
 def test_copy_in_local_time_leaves_the_session_time_zone_as_it_was(places):
     """Recording times are COPYed as local time under the import's time zone; the rest of the
     transaction (an admin request goes on after the import) keeps the session's."""

@@ -10,31 +10,10 @@ from django.urls import reverse
 
 from receipts import admin_import
 from receipts.models import Receipt
-from tests.factories import KecamatanFactory, KelurahanFactory, UserFactory
-from tests.receipts.test_import import budi, csv_text, siti
-
-
-@pytest.fixture(autouse=True)
-def _reset_factory_sequences():
-    """KecamatanFactory's code sequence overflows varchar(8) after ~90 kecamatan in a session
-    (every fixture call counts, even with an explicit code): start each test from zero again."""
-    yield
-    KecamatanFactory.reset_sequence()
-    KelurahanFactory.reset_sequence()
-
+from tests.factories import UserFactory
+from tests.import_rows import budi, csv_text, siti
 
 URL = "/admin/receipts/import/"
-
-
-@pytest.fixture
-def places(sepinggan, prapatan):
-    return sepinggan, prapatan
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def upload(client, text, name="resi.csv", **extra):

@@ -10,38 +10,23 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from receipts.importing import bulk as bulk_load
 from receipts.models import Receipt, ReceiptEvent, Resident
-from tests.conftest import requires_postgres
 from tests.factories import (
-    KecamatanFactory,
-    KelurahanFactory,
     ReceiptFactory,
     ResidentFactory,
 )
-from tests.receipts.test_import import (
+from tests.import_rows import (
     BUDI_NIK,
     SITI_NIK,
-    _mixed_rows,
     budi,
     counts,
     csv_text,
+    mixed_rows,
     run,
     siti,
 )
 
-pytestmark = requires_postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 TABLES = ["receipts_resident", "receipts_receipt", "receipts_receiptevent"]
-
-
-@pytest.fixture(autouse=True)
-def _reset_factory_sequences():
-    yield  # (see tests/receipts/test_import.py)
-    KecamatanFactory.reset_sequence()
-    KelurahanFactory.reset_sequence()
-
-
-@pytest.fixture
-def places(sepinggan, prapatan):
-    return sepinggan, prapatan
 
 
 def schema():
@@ -98,7 +83,7 @@ def wipe():
 
 
 def _file():
-    rows = _mixed_rows()
+    rows = mixed_rows()
     rows.append(rows[0] | {"nomor_resi": "BPN1708019999", "telepon": "0811"})  # 2nd new, same NIK
     rows.append(budi(email="Budi@Contoh.ID"))
     return csv_text(*rows)

@@ -7,22 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from receipts.models import Receipt
-from tests.factories import KecamatanFactory, KelurahanFactory
-from tests.receipts.test_import import budi, csv_text, siti
-
-
-@pytest.fixture(autouse=True)
-def _reset_factory_sequences():
-    """KecamatanFactory's code sequence overflows varchar(8) after ~90 kecamatan in a session
-    (every fixture call counts, even with an explicit code): start each test from zero again."""
-    yield
-    KecamatanFactory.reset_sequence()
-    KelurahanFactory.reset_sequence()
-
-
-@pytest.fixture
-def places(sepinggan, prapatan):
-    return sepinggan, prapatan
+from tests.import_rows import budi, csv_text, siti
 
 
 def command(*args):
@@ -112,6 +97,7 @@ def test_database_failure_is_a_clear_message_and_nothing_is_saved(places, tmp_pa
     assert Receipt.objects.count() == 0
 
 
+@pytest.mark.slow  # forks validation workers
 def test_workers_option_gives_the_same_summary(places, tmp_path, monkeypatch):
     from unittest import mock
 

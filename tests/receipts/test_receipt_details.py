@@ -17,12 +17,6 @@ WITA = datetime.timezone(datetime.timedelta(hours=8))
 
 
 @pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def manggar(db):
     return KecamatanFactory(code="64.71.01", name="Balikpapan Timur", slug="timur")
 
@@ -150,3 +144,21 @@ def test_a_receipt_offers_no_delete_button(staff_client, receipt):
     assert reverse("admin:receipts_receipt_delete", args=[receipt.pk]) not in page.content.decode()
     delete = staff_client.get(reverse("admin:receipts_receipt_delete", args=[receipt.pk]))
     assert delete.status_code == 403
+
+
+def test_an_edit_from_the_shell_is_logged_with_its_actor(receipt, staff, manggar):
+    from auditlog.models import LogEntry
+
+    receipt_update_details(receipt=receipt, actor=staff, recorded_place="Mal Pelayanan Publik")
+    entry = LogEntry.objects.get_for_object(receipt).latest("timestamp")
+    assert entry.actor == staff
+    assert "recorded_place" in entry.changes_dict
+
+
+def test_an_admin_edit_is_logged_with_the_admin_user(staff_client, staff, receipt):
+    from auditlog.models import LogEntry
+
+    response = post_change(staff_client, receipt, recorded_place="Kantor Camat")
+    assert response.status_code == 302
+    entry = LogEntry.objects.get_for_object(receipt).latest("timestamp")
+    assert entry.actor == staff and "recorded_place" in entry.changes_dict

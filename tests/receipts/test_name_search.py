@@ -5,7 +5,6 @@ from django.db import connection
 
 from receipts.models import Resident
 from receipts.name_search import fold, query_words, rank_by_name
-from tests.conftest import requires_postgres
 from tests.factories import ResidentFactory
 
 
@@ -38,7 +37,7 @@ def test_empty_or_wildcard_queries_match_nothing_by_accident(db, query):
     assert not rank_by_name(Resident.objects.all(), query).exists()
 
 
-@requires_postgres
+@pytest.mark.postgres
 def test_postgres_serves_the_name_search_from_the_trigram_index(db):
     for i in range(30):
         ResidentFactory(full_name=f"Warga Nomor{i} Contoh")
@@ -53,7 +52,7 @@ def test_postgres_serves_the_name_search_from_the_trigram_index(db):
     assert [r.full_name for r in queryset] == ["Nabila Eka Pratama"]
 
 
-@requires_postgres
+@pytest.mark.postgres
 def test_postgres_keeps_the_folded_name_when_a_name_is_corrected(db):
     resident = ResidentFactory(full_name="Desy Ratnasari")
     Resident.objects.filter(pk=resident.pk).update(full_name="Désy Ratnawati")

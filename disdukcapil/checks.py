@@ -106,3 +106,30 @@ def check_shared_cache(app_configs, **kwargs):
             id="disdukcapil.W002",
         )
     ]
+
+
+@register(Tags.database)
+def check_replica_bounds(app_configs, **kwargs):
+    """The lag bound is what keeps a public page within N seconds of the primary."""
+    if "replica" not in settings.DATABASES:
+        return []
+    errors = []
+    if settings.REPLICA_MAX_LAG_SECONDS < 1:
+        errors.append(
+            Error(
+                "REPLICA_MAX_LAG_SECONDS must be at least 1 when a replica is configured.",
+                hint="A bound of 0 sends every public read to the primary: unset "
+                "REPLICA_DATABASE_URL instead, or give the bound in seconds (default 5).",
+                id="disdukcapil.E003",
+            )
+        )
+    if not 0 <= settings.REPLICA_CHECK_SECONDS < max(settings.REPLICA_MAX_LAG_SECONDS, 1):
+        errors.append(
+            Error(
+                "REPLICA_CHECK_SECONDS must be 0 or more and shorter than REPLICA_MAX_LAG_SECONDS.",
+                hint="Between two checks a worker trusts the last lag it measured, so a "
+                "status change may be that much later on the public page (default 1).",
+                id="disdukcapil.E004",
+            )
+        )
+    return errors

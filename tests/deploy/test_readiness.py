@@ -38,3 +38,20 @@ def test_healthz_stays_a_plain_liveness_check(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+@pytest.mark.skipif("replica" in settings.DATABASES, reason="a replica is configured")
+def test_replica_settings_that_break_the_lag_bound_are_refused(settings):
+    from disdukcapil.checks import check_replica_bounds
+
+    settings.REPLICA_MAX_LAG_SECONDS, settings.REPLICA_CHECK_SECONDS = 0, 1
+    assert check_replica_bounds(None) == []  # no replica configured: nothing to bound
+    with mock.patch.dict(settings.DATABASES, {"replica": settings.DATABASES["default"]}):
+        assert [e.id for e in check_replica_bounds(None)] == [
+            "disdukcapil.E003",
+            "disdukcapil.E004",
+        ]
+        settings.REPLICA_MAX_LAG_SECONDS, settings.REPLICA_CHECK_SECONDS = 5, 10
+        assert [e.id for e in check_replica_bounds(None)] == ["disdukcapil.E004"]
+        settings.REPLICA_MAX_LAG_SECONDS, settings.REPLICA_CHECK_SECONDS = 5, 1
+        assert check_replica_bounds(None) == []

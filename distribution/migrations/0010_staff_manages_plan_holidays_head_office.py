@@ -17,7 +17,7 @@ def update_roles(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("distribution", "0009_printing_plan_and_holidays"),
-        ("receipts", "0007_head_office_and_structured_hours"),
+        ("receipts", "0008_head_office_and_structured_hours"),
     ]
 
     operations = [migrations.RunPython(update_roles, migrations.RunPython.noop)]

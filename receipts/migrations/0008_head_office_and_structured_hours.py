@@ -37,7 +37,7 @@ def hours_to_data(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("receipts", "0006_resident_name_search_trigram"),
+        ("receipts", "0007_resident_name_words_column"),
     ]
 
     operations = [

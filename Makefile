@@ -19,12 +19,15 @@ install: $(STAMP)
 # unless you set it, so a local secret key is supplied here when none is set.
 run: export SECRET_KEY ?= local-run-$(shell hostname)-not-for-production-use-0123456789
 run: export ALLOWED_HOSTS ?= localhost,127.0.0.1
+# Webhook secrets for trying the inbound SMS/WhatsApp locally (bin/inbound-sms uses the same).
+run: export SMS_WEBHOOK_SECRET ?= local-sms-webhook-secret
+run: export WHATSAPP_APP_SECRET ?= local-whatsapp-app-secret
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0 \
-		$(BIN)/gunicorn --config disdukcapil/gunicorn.conf.py disdukcapil.wsgi
+		$(BIN)/python bin/run-all
 
 test: install
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ Everything that differs between a laptop, CI and production comes from the envir
 (see `.env.example`). Nothing here falls back silently to an unsafe value outside DEBUG.
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,9 @@ INSTALLED_APPS = [
     "distribution",
     "portal",
     "demo",
+    "notifications",
+    "django_tasks",
+    "django_tasks_db",
     "disdukcapil.apps.DisdukcapilConfig",
 ]
 
@@ -322,6 +326,81 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "auth.User", "exclude_fields": ["password", "last_login"]},
     "auth.Group",
 )
+
+# Background jobs (disdukcapil/tasks.py): Django's Tasks API on the database backend, so the
+# SQLite default and PostgreSQL both work with no extra service; `manage.py db_worker` runs
+# them (several workers on several hosts share the queue: rows are claimed SKIP LOCKED).
+# TASKS_BACKEND=immediate runs every job inside the request instead (tests, debugging).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND],
+        "QUEUES": ["default", "long"],
+    }
+}
+
+# Notifications (notifications/, docs/notifications.md).
+# The address residents' links point to (receipt page, e-mail opt-out).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+NOTIFY_ENABLED = env_bool("NOTIFY_ENABLED", True)
+NOTIFY_QUIET_START = datetime.time(env_int("NOTIFY_QUIET_START_HOUR", 21))
+NOTIFY_QUIET_END = datetime.time(env_int("NOTIFY_QUIET_END_HOUR", 6))
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6)
+NOTIFY_BACKOFF_BASE_SECONDS = env_int("NOTIFY_BACKOFF_BASE_SECONDS", 30)
+NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
+# A claimed message is a worker's for this long; after it (the worker died) it is claimed again.
+NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 120)
+NOTIFY_BATCH = env_int("NOTIFY_BATCH", 20)
+NOTIFY_DRAIN_SECONDS = env_int("NOTIFY_DRAIN_SECONDS", 30)
+NOTIFY_PARALLEL_DRAINS = env_int("NOTIFY_PARALLEL_DRAINS", 2)
+NOTIFY_TICK_SECONDS = env_int("NOTIFY_TICK_SECONDS", 60)
+# Reminders for a card still uncollected this many days after it became ready.
+NOTIFY_UNCOLLECTED_DAYS = [int(d) for d in env_list("NOTIFY_UNCOLLECTED_DAYS", "14,30")][:2]
+NOTIFY_REMINDER_WINDOW_DAYS = env_int("NOTIFY_REMINDER_WINDOW_DAYS", 7)
+NOTIFY_HEAD_OFFICE_ADDRESS = env_str(
+    "NOTIFY_HEAD_OFFICE_ADDRESS", "Jl. Jenderal Sudirman No. 1, Balikpapan"
+)
+NOTIFY_HEAD_OFFICE_HOURS = env_str("NOTIFY_HEAD_OFFICE_HOURS", "Senin-Jumat 08.00-15.00 WITA")
+# Inbound SMS/WhatsApp per sender (KTP <nomor>, STOP).
+NOTIFY_INBOUND_PER_MINUTE = env_int("NOTIFY_INBOUND_PER_MINUTE", 5)
+NOTIFY_INBOUND_PER_HOUR = env_int("NOTIFY_INBOUND_PER_HOUR", 30)
+NOTIFY_WEBHOOK_MAX_AGE_SECONDS = env_int("NOTIFY_WEBHOOK_MAX_AGE_SECONDS", 300)
+
+# SMS: "log" (default: written to the log) or "http" (a generic HTTP SMS gateway).
+SMS_BACKEND = env_str("SMS_BACKEND", "log")
+SMS_API_URL = env_str("SMS_API_URL")
+SMS_API_TOKEN = env_str("SMS_API_TOKEN")
+SMS_SENDER = env_str("SMS_SENDER", "DUKCAPIL")
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
+SMS_RATE_PER_SECOND = env_int("SMS_RATE_PER_SECOND", 20)
+
+# WhatsApp: "log" (default) or "cloud" (WhatsApp Business Cloud API).
+WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND", "log")
+WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0")
+WHATSAPP_PHONE_NUMBER_ID = env_str("WHATSAPP_PHONE_NUMBER_ID")
+WHATSAPP_ACCESS_TOKEN = env_str("WHATSAPP_ACCESS_TOKEN")
+WHATSAPP_APP_SECRET = env_str("WHATSAPP_APP_SECRET")
+WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN")
+WHATSAPP_TIMEOUT = env_int("WHATSAPP_TIMEOUT", 10)
+WHATSAPP_RATE_PER_SECOND = env_int("WHATSAPP_RATE_PER_SECOND", 20)
+
+# E-mail: Django's e-mail API. Console by default (`make run` shows it); SMTP in production
+# (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend plus EMAIL_HOST...).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "outbox"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_RATE_PER_SECOND = env_int("EMAIL_RATE_PER_SECOND", 10)
+EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "ektp.balikpapan.go.id")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Disdukcapil Balikpapan <noreply@localhost>")
 
 # Receipts whose status has not moved for this many days are flagged to staff.
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 60)

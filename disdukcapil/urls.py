@@ -8,9 +8,12 @@ urlpatterns = [
     # Readiness for the load balancer (database + replica lag); /healthz is liveness.
     path("readyz", readyz, name="readyz"),
     path("", include("portal.urls")),
+    path("loket/kontak/", include("notifications.urls_counter")),
     path("loket/", include("distribution.urls_counter")),
     path("staf/ekspor/", include("distribution.urls_exports")),
+    path("staf/notifikasi/", include("notifications.urls_staff")),
     path("staf/", include("distribution.urls")),
+    path("pesan/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "admin/receipts/import/",

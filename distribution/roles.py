@@ -50,6 +50,18 @@ STAFF_PERMISSIONS = (
     "distribution.add_iddocumenttype",
     "distribution.change_iddocumenttype",
     "distribution.view_handover",
+    # Notifications: figures, failed messages and resend, texts, channel order; consent and
+    # inbound messages are read-only (they change through residents and the counter).
+    "notifications.view_message",
+    "notifications.resend_message",
+    "notifications.view_messagetemplate",
+    "notifications.add_messagetemplate",
+    "notifications.change_messagetemplate",
+    "notifications.view_channelorder",
+    "notifications.change_channelorder",
+    "notifications.view_channeloptout",
+    "notifications.view_consentevent",
+    "notifications.view_inboundmessage",
     # ...and may read, never change, the audit trail (of the models above only: the
     # LogEntry admin hides rows of models the reader may not view, e.g. auth.User).
     "auditlog.view_logentry",
@@ -63,6 +75,8 @@ CLERK_PERMISSIONS = (
     "distribution.view_dispatch",
     "distribution.receive_dispatch",
     "distribution.view_pickupschedule",
+    # Correct a resident's phone/e-mail and record consent at the counter (notifications).
+    "notifications.record_consent",
 )
 SUPERVISOR_PERMISSIONS = CLERK_PERMISSIONS + ("distribution.undo_handover",)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from disdukcapil.audit import acting_as
 from disdukcapil.errors import ApplicationError
-from receipts import public_version
+from receipts import hooks, public_version
 from receipts.models import Receipt, ReceiptEvent, Resident, Status
 
 # The explicit table of allowed status changes: from -> the statuses it may move to.
@@ -89,6 +89,11 @@ def receipt_transition(*, receipt: Receipt, to: str, actor, note: str = "", at=N
     ReceiptEvent.objects.create(
         receipt=locked, from_status=from_status, to_status=to, at=at, actor=actor, note=note
     )
+    hooks.status_changed(
+        hooks.StatusChange(
+            receipt_ids=[locked.pk], from_status=from_status, to_status=to, at=at, actor=actor
+        )
+    )
     if Status.RECORDED in (from_status, to):
         # The receipt left or rejoined the print queue: the queue position on the page of every
         # receipt recorded after it moved. The version row is locked last; a caller may write
@@ -132,6 +137,7 @@ def receipts_transition_bulk(
     if to == Status.COLLECTED:
         changes["collected_at"] = at
     count = 0
+    moved_all: list[int] = []
     for chunk in _id_chunks(ids):
         moved_ids = list(
             Receipt.objects.select_for_update()
@@ -157,6 +163,13 @@ def receipts_transition_bulk(
             # No batch_size: Django sends one INSERT on PostgreSQL and splits by SQLite's
             # variable limit itself, so a run's query count does not grow with its size.
         )
+        moved_all.extend(moved_ids)
+    # One call for the whole move, so a listener writes its rows in a constant number of queries.
+    hooks.status_changed(
+        hooks.StatusChange(
+            receipt_ids=moved_all, from_status=from_status, to_status=to, at=at, actor=actor
+        )
+    )
     return count
 
 

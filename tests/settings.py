@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
 os.environ.setdefault("DEBUG", "0")
+# Jobs run inside the test (on commit); tests/notifications start a real worker themselves.
+os.environ.setdefault("TASKS_BACKEND", "immediate")
 
 from disdukcapil.settings import *  # noqa: E402,F403
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disdukcapil.audit import acting_as
+from distribution import hooks
 from distribution.models import PickupSchedule
 from distribution.services._common import DistributionError
 from receipts import public_version
@@ -198,6 +199,7 @@ def pickup_schedule_publish(
             audit_log_create(sender=PickupSchedule, instance=schedule, created=True)
     logger.info("%s pickup days published for %s by %s", len(schedules), kecamatan, actor)
     public_version.bump()  # bulk_create sends no post_save either
+    hooks.pickup_days_published(schedules)  # e.g. tell the residents whose card is there
     return schedules
 
 

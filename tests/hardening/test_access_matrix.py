@@ -75,6 +75,17 @@ ROUTES = {
     "loket/jadwal/": rule(ANY_OFFICER),
     "loket/jadwal/<int:pk>/": rule(SELATAN_OFFICERS),
     "loket/jadwal/<int:pk>.csv": rule(SELATAN_OFFICERS),
+    "loket/kontak/<str:number>/": rule(SELATAN_OFFICERS),
+    # Notifications: the e-mail opt-out link is public (a bad token is a 400); the providers'
+    # webhooks refuse every unsigned request (403), whoever sends it.
+    "pesan/berhenti/<str:token>/": rule(EVERYONE),
+    "pesan/webhook/sms/": rule(NOBODY),
+    "pesan/webhook/sms/status/": rule(NOBODY),
+    "pesan/webhook/whatsapp/": rule(NOBODY),
+    "staf/notifikasi/": rule(STAFF_ONLY),
+    "staf/notifikasi/<int:pk>/kirim-ulang/": rule(STAFF_ONLY),
+    "staf/notifikasi/urutan/": rule(STAFF_ONLY),
+    "staf/notifikasi/templat/<str:occasion>/<str:channel>/<str:language>/": rule(STAFF_ONLY),
     # Staff pages and exports: the staff group (a superuser holds every permission).
     "staf/ekspor/cetak/<int:run_id>/": rule(STAFF_ONLY),
     "staf/ekspor/resi/": rule(STAFF_ONLY),
@@ -108,6 +119,13 @@ ROUTES = {
     "admin/<app_label>/": rule(STAFF_ONLY),
     "admin/(?P<url>.*)$": rule(NOBODY),  # unknown admin URL: 404 (or the login page)
     "admin/auth/user/<id>/password/": rule(SUPERUSER_ONLY),
+    # django-tasks-db's read-only queue admin has no actions: a POST of "delete selected"
+    # is a 400 for everyone (checked: no 5xx, and the row survives).
+    "admin/django_tasks_database/dbtaskresult/": {
+        "GET": SUPERUSER_ONLY,
+        "POST": ANYTHING,
+        "deletes": NOBODY,
+    },
 }
 
 # Admin model pages: who may list/view, add, change, delete. ``view`` also covers history.
@@ -136,6 +154,8 @@ ADMIN_MODELS = {
     "axes/accessattempt": {"view": SUPERUSER_ONLY, "change": SUPERUSER_ONLY},
     "axes/accesslog": {"view": SUPERUSER_ONLY, "change": SUPERUSER_ONLY},
     "axes/accessfailurelog": {"view": SUPERUSER_ONLY, "change": SUPERUSER_ONLY},
+    # The task queue (django-tasks-db's read-only admin): superusers only, nobody writes.
+    "django_tasks_database/dbtaskresult": {"view": SUPERUSER_ONLY},
 }
 # The delete page: superusers only (staff have no delete permission at all), and not for
 # records only the services write.
@@ -207,7 +227,9 @@ def rule_for(route: str):
 
 
 @pytest.fixture
-def world(selatan, sepinggan, staff, superuser, clerk_selatan, supervisor_selatan, clerk_kota):
+def world(
+    selatan, sepinggan, staff, superuser, clerk_selatan, supervisor_selatan, clerk_kota, settings
+):
     """One row of every kind, all of Selatan, with the personas' accounts."""
     dispatch, cards = dispatched_cards(
         kecamatan=selatan, count=1, sent_by=staff, resident_kelurahan=sepinggan
@@ -248,6 +270,24 @@ def world(selatan, sepinggan, staff, superuser, clerk_selatan, supervisor_selata
         "axes/accesslog": AccessLog.objects.create(**seen),
         "axes/accessfailurelog": AccessFailureLog.objects.create(**seen),
     }
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications.models import Message
+
+    # The queue's admin shows tasks of the database backend (the tests' default runs them inline).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    task = DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="notifications.tasks.tick",
+        backend_name="default",
+        run_after=timezone.now(),
+    )
+    rows["django_tasks_database/dbtaskresult"] = task
+
+    failed = Message.objects.create(
+        receipt=card.receipt, occasion="ready", channel="sms", state="failed", error="HTTP 500"
+    )
     accounts = {
         CLERK: clerk_selatan,
         SUPERVISOR: supervisor_selatan,
@@ -255,7 +295,13 @@ def world(selatan, sepinggan, staff, superuser, clerk_selatan, supervisor_selata
         STAFF: staff,
         SUPERUSER: superuser,
     }
-    return {"rows": rows, "accounts": accounts, "handover": handover, "dispatch": dispatch}
+    return {
+        "rows": rows,
+        "accounts": accounts,
+        "handover": handover,
+        "dispatch": dispatch,
+        "message": failed,
+    }
 
 
 def changelist_model(route: str):
@@ -279,6 +325,10 @@ def url_for(route: str, world) -> str:
         "<app_label>/": "distribution/",
         "(?P<url>.*)$": "tidak-ada/",
         "<path:object_id>": str(model_row.pk) if model_row else "1",
+        "<str:token>": "not-a-signed-token",
+        "<str:occasion>": "ready",
+        "<str:channel>": "sms",
+        "<str:language>": "id",
     }
     url = route
     for placeholder, value in replacements.items():
@@ -291,6 +341,7 @@ def url_for(route: str, world) -> str:
             "loket/kiriman/": world["dispatch"].pk,
             "staf/jadwal/": rows["distribution/pickupschedule"].pk,
             "loket/jadwal/": rows["distribution/pickupschedule"].pk,
+            "staf/notifikasi/": world["message"].pk,
         }
         for start, value in pk.items():
             if route.startswith(start):

@@ -71,6 +71,19 @@ def client_ip(request) -> str:
         return remote
 
 
+def axes_client_ip(request) -> str | None:
+    """The client address for django-axes' records: a valid address or None.
+
+    Its tables store an ``inet`` on PostgreSQL, which refuses the "unknown" that
+    :func:`client_ip` returns without a REMOTE_ADDR (e.g. ``Client.force_login`` in tests).
+    """
+    ip = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None
+
+
 def limit_key(ip: str) -> str:
     """The client a count belongs to: the address, or its /64 network for IPv6.
 

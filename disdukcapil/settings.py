@@ -197,7 +197,7 @@ AXES_RESET_ON_SUCCESS = True
 # A locked account's lock ends one hour after it began: further guesses do not extend it,
 # so an attacker cannot keep a clerk out all day by retrying (the address limit slows them).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "disdukcapil.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "disdukcapil.ratelimit.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "disdukcapil.ratelimit.account_locked"
 AXES_VERBOSE = False
 
@@ -428,4 +428,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; lockouts (WARNING) are what to alert on.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

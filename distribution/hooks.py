@@ -23,3 +23,22 @@ def pickup_days_published(schedules: Sequence) -> None:
         return
     for listener in list(_listeners):
         listener(schedules)
+
+
+# Corrected or cancelled days: residents who were told the old day are to be told again.
+# ``change`` is "updated" or "cancelled" (a cancelled day's row is gone; the listener gets the
+# object as it was). Called after the commit, so a listener never sees a day rolled back.
+PickupChangeListener = Callable[[Sequence, str], None]
+
+_change_listeners: list[PickupChangeListener] = []
+
+
+def register_pickup_change_listener(listener: PickupChangeListener) -> None:
+    if listener not in _change_listeners:
+        _change_listeners.append(listener)
+
+
+def pickup_days_changed(schedules: Sequence, change: str) -> None:
+    """Tell every change listener about corrected or cancelled days. Called by the services."""
+    for listener in list(_change_listeners):
+        listener(schedules, change)

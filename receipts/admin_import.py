@@ -36,7 +36,7 @@ class ImportUploadForm(forms.Form):
         label=gettext_lazy("Berkas CSV"),
         help_text=gettext_lazy(
             "UTF-8 atau ANSI, pemisah titik koma atau koma, paling besar 50 MB. "
-            "Format: lihat docs/import-format.md."
+            "Kolom dan contoh: lihat panduan di bawah."
         ),
     )
     dry_run = forms.BooleanField(

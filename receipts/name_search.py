@@ -4,10 +4,11 @@
 not find "Wahyuni" (a word's beginning, not its inside). Whole words and the start of the name
 rank first, so the one "Eka Putri" is above thirty "... Eka ..." namesakes.
 
-Both backends run the same SQL: ``' ' || ektp_fold(full_name) LIKE '% word%'``.
-``ektp_fold`` lowercases and strips accents. On PostgreSQL it is an IMMUTABLE SQL function over
-``unaccent`` and the expression is served by the trigram GIN index ``resident_name_words_trgm``
-(migration 0006); on SQLite it is the Python function below, registered on every connection.
+The test is ``' ' || ektp_fold(full_name) LIKE '% word%'``; ``ektp_fold`` lowercases and
+strips accents. On PostgreSQL it is an IMMUTABLE SQL function over ``unaccent`` whose result
+is kept in the stored generated column ``name_words``, served by the trigram GIN index
+``resident_name_words_trgm`` (migrations 0006, 0007); on SQLite it is the Python function
+below, registered on every connection, and the expression is computed.
 """
 
 import unicodedata
@@ -32,18 +33,32 @@ def query_words(query: str) -> list[str]:
     return [word for word in fold(query).split() if word][:MAX_WORDS]
 
 
-class SpacedFold(Func):
-    """``' ' || ektp_fold(name)``: the exact expression of the trigram index."""
+class NameWords(Func):
+    """``' ' || ektp_fold(name)``: on PostgreSQL the stored column ``name_words`` holding it.
+
+    The argument is the ``full_name`` column (through any join); on PostgreSQL the column
+    beside it in the same table alias is read instead of the function being called again.
+    """
 
     template = f"(' ' || {FOLD_FUNCTION}(%(expressions)s))"
     output_field = CharField()
 
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        column = connection.ops.quote_name("full_name")
+        if not sql.endswith(column):  # a safety net: only ever built over full_name
+            raise ValueError(f"NameWords needs the full_name column, got {sql}")
+        return sql[: -len(column)] + connection.ops.quote_name("name_words"), params
 
-class PaddedFold(Func):
-    """``' ' || ektp_fold(name) || ' '``, to tell a whole word from a word's beginning."""
+
+class PaddedNameWords(NameWords):
+    """``name_words || ' '``, to tell a whole word from a word's beginning."""
 
     template = f"(' ' || {FOLD_FUNCTION}(%(expressions)s) || ' ')"
-    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = super().as_postgresql(compiler, connection, **extra_context)
+        return f"({sql} || ' ')", params
 
 
 def rank_by_name(queryset, query: str, *, name_path: str = "full_name"):
@@ -56,7 +71,7 @@ def rank_by_name(queryset, query: str, *, name_path: str = "full_name"):
     if not words:
         return queryset.none()
     name = F(name_path)
-    queryset = queryset.annotate(_name_words=SpacedFold(name), _name_padded=PaddedFold(name))
+    queryset = queryset.annotate(_name_words=NameWords(name), _name_padded=PaddedNameWords(name))
     condition = Q()
     for word in words:
         # Django escapes % and _ in the word; the leading space anchors it to a word start.

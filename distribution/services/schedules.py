@@ -108,11 +108,12 @@ def pickup_day_warnings(
 
 
 def _tell_residents_again(schedules: Sequence[PickupSchedule], *, change: str) -> None:
-    # The seam for issue 15 (notifications): residents who were told about these days are
-    # told about the change (change is "updated" or "cancelled"). No notifications app is on
-    # main yet, so the change is only logged; hook its "pickup day changed" task in here.
+    # Residents who were told these days are told about the change through the listeners of
+    # distribution.hooks (the notifications app registers there: it needs an occasion of its
+    # own for a changed day, since each occasion is sent once per receipt and channel).
     for schedule in schedules:
         logger.info("pickup day %s %s: residents to be told again", schedule.pk, change)
+    hooks.pickup_days_changed(schedules, change)
 
 
 def pickup_schedule_plan(

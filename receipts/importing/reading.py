@@ -38,6 +38,13 @@ REQUIRED = (
 
 _KEY_RE = re.compile(r"[\s_\-.]+")
 
+# Memory per row is bounded (issue 16, finding 3): a 48 MB file of one line of 48 million
+# ";" took a worker to 1.1 GB as one list of empty cells. A real row (11 columns, an address
+# of a few hundred characters) is under 1 KB; these limits are far above that, and a line or
+# a row over them is refused with the row number before it is split into cells.
+MAX_LINE_CHARS = 16_384
+MAX_COLUMNS = 50
+
 
 class ImportFormatError(Exception):
     """The file as a whole cannot be imported (unreadable, empty, required columns missing)."""
@@ -82,15 +89,22 @@ def read_rows(text) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     The separator (``;`` or ``,``) is sniffed from the header line.
     """
     try:
-        header_line = text.readline()
+        header_line = _bounded_line(text, 1)
     except UnicodeDecodeError:
         raise ImportFormatError(_("Berkas tidak dapat dibaca sebagai teks UTF-8.")) from None
     header_line = header_line.lstrip("\ufeff")
     if not header_line.strip():
         raise ImportFormatError(_("Berkas kosong: baris judul kolom tidak ditemukan."))
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(itertools.chain([header_line], text), delimiter=delimiter)
-    header = next(reader)
+    reader = csv.reader(itertools.chain([header_line], _bounded_lines(text)), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        # E.g. a quoted header cell running over many lines past the csv module's field limit.
+        raise ImportFormatError(
+            _("Baris judul kolom rusak: %(error)s.") % {"error": error}
+        ) from None
+    _check_columns(header, 1)
 
     def rows():
         row_no = 1
@@ -100,6 +114,7 @@ def read_rows(text) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
                 if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
                     continue  # blank lines (and rows of empty cells) are not data
                 row_no += 1
+                _check_columns(cells, row_no)
                 yield row_no, cells
         except UnicodeDecodeError:
             raise ImportFormatError(
@@ -113,6 +128,37 @@ def read_rows(text) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
             ) from None
 
     return header, rows()
+
+
+def _bounded_line(text, line_no: int) -> str:
+    """One line, read at most ``MAX_LINE_CHARS`` (+1) characters at a time."""
+    line = text.readline(MAX_LINE_CHARS + 1)
+    if len(line) > MAX_LINE_CHARS:
+        raise ImportFormatError(
+            _(
+                "Baris %(row)s terlalu panjang (lebih dari %(max)s karakter): "
+                "periksa pemisah kolom dan tanda kutip."
+            )
+            % {"row": line_no, "max": f"{MAX_LINE_CHARS:,}".replace(",", ".")}
+        )
+    return line
+
+
+def _bounded_lines(text) -> Iterator[str]:
+    # Counted in physical lines (a quoted cell may span several), so the number is near the
+    # row number, not equal to it.
+    line_no = 1
+    while line := _bounded_line(text, line_no + 1):
+        line_no += 1
+        yield line
+
+
+def _check_columns(cells: list[str], row_no: int) -> None:
+    if len(cells) > MAX_COLUMNS:
+        raise ImportFormatError(
+            _("Baris %(row)s memiliki %(count)s kolom; paling banyak %(max)s.")
+            % {"row": row_no, "count": len(cells), "max": MAX_COLUMNS}
+        )
 
 
 def map_header(header: list[str]) -> dict[str, int]:

@@ -192,76 +192,93 @@ class RowValidator:
         self.tz = tz or timezone.get_default_timezone()
 
     def clean(self, cells: dict[str, str]) -> CleanRow:
+        """Return the row cleaned, or raise RowError naming every problem of the row.
+
+        Staff fix a rejected row once: all its errors are reported together ("; "), not
+        the first one only. Checks that need an earlier value (NIK against birth date and
+        sex) run only when those values could be read.
+        """
+        errors = []
         if not all(map(cells.get, REQUIRED)):
             missing = [name for name in REQUIRED if not cells.get(name)]
-            raise RowError(_("Kolom wajib kosong: %(columns)s.") % {"columns": ", ".join(missing)})
+            errors.append(_("Kolom wajib kosong: %(columns)s.") % {"columns": ", ".join(missing)})
         for name, limit in MAX_LENGTHS.items():
             if len(cells.get(name, "")) > limit:
-                raise RowError(
+                errors.append(
                     _("Isian %(column)s terlalu panjang (paling banyak %(limit)s karakter).")
                     % {"column": name, "limit": limit}
                 )
-        nik = cells["nik"]
-        if not _NIK_DIGITS.match(nik):
+        nik = cells.get("nik", "")
+        if nik and not _NIK_DIGITS.match(nik):
             nik = normalize_nik(nik)
-        if not (_NIK_DIGITS.match(nik) and _nik_place_valid(nik[:4])):
-            raise RowError(BAD_NIK)
-        try:
-            birth_date = parse_date(cells["tanggal_lahir"])
-        except ValueError:
-            raise RowError(
-                _("Tanggal lahir tidak dapat dibaca: %(value)s (pakai TTTT-BB-HH atau HH-BB-TTTT).")
-                % {"value": cells["tanggal_lahir"]}
-            ) from None
-        sex = SEX_CODES.get(cells["jenis_kelamin"]) or SEX_CODES.get(
-            " ".join(cells["jenis_kelamin"].upper().split())
-        )
-        if sex is None:
-            raise RowError(
-                _("Jenis kelamin tidak dikenal: %(value)s (pakai L atau P).")
-                % {"value": cells["jenis_kelamin"]}
-            )
-        try:
-            validate_nik_matches(nik, birth_date, sex)
-        except ValidationError as error:
-            if not nik_is_valid(nik):  # e.g. a day or month that no date has
-                raise RowError(BAD_NIK) from None
-            raise RowError(error.messages[0]) from None
-        place = self.kelurahan.find(cells["kelurahan"])
-        if place is None:
-            raise RowError(
-                _("Kelurahan tidak dikenal: %(value)s (pakai kode resmi atau nama kelurahan).")
-                % {"value": cells["kelurahan"]}
-            )
-        raw_number = cells["nomor_resi"]
-        number = raw_number.replace("-", "").upper()
-        # The common spelling (letters, digits, dashes) gives what normalize_receipt_number
-        # gives, without its two regular expressions; anything else goes through it.
-        if len(raw_number) > MAX_RAW_RECEIPT_INPUT or not (
-            6 <= len(number) <= 24 and number.isascii() and number.isalnum()
-        ):
+        nik_ok = bool(_NIK_DIGITS.match(nik) and _nik_place_valid(nik[:4]))
+        if nik and not nik_ok:
+            errors.append(BAD_NIK)
+        birth_date = sex = place = number = recorded_local = None
+        if cells.get("tanggal_lahir"):
             try:
-                number = normalize_receipt_number(raw_number)
-            except MalformedReceiptNumber:
-                raise RowError(
-                    _("Nomor resi tidak valid: %(value)s (6–24 huruf/angka).")
-                    % {"value": raw_number}
-                ) from None
-        try:
-            recorded_local = parse_local_datetime(cells["waktu_rekam"])
-        except ValueError:
-            raise RowError(
-                _("Waktu rekam tidak dapat dibaca: %(value)s (pakai TTTT-BB-HH [JJ:MM]).")
-                % {"value": cells["waktu_rekam"]}
-            ) from None
+                birth_date = parse_date(cells["tanggal_lahir"])
+            except ValueError:
+                errors.append(
+                    _(
+                        "Tanggal lahir tidak dapat dibaca: %(value)s (pakai TTTT-BB-HH atau "
+                        "HH-BB-TTTT)."
+                    )
+                    % {"value": cells["tanggal_lahir"]}
+                )
+        if cells.get("jenis_kelamin"):
+            sex = SEX_CODES.get(cells["jenis_kelamin"]) or SEX_CODES.get(
+                " ".join(cells["jenis_kelamin"].upper().split())
+            )
+            if sex is None:
+                errors.append(
+                    _("Jenis kelamin tidak dikenal: %(value)s (pakai L atau P).")
+                    % {"value": cells["jenis_kelamin"]}
+                )
+        if nik_ok and birth_date is not None and sex is not None:
+            try:
+                validate_nik_matches(nik, birth_date, sex)
+            except ValidationError as error:
+                # e.g. a day or month that no date has
+                errors.append(BAD_NIK if not nik_is_valid(nik) else error.messages[0])
+        if cells.get("kelurahan"):
+            place = self.kelurahan.find(cells["kelurahan"])
+            if place is None:
+                errors.append(
+                    _("Kelurahan tidak dikenal: %(value)s (pakai kode resmi atau nama kelurahan).")
+                    % {"value": cells["kelurahan"]}
+                )
+        raw_number = cells.get("nomor_resi", "")
+        if raw_number:
+            number = raw_number.replace("-", "").upper()
+            # The common spelling (letters, digits, dashes) gives what normalize_receipt_number
+            # gives, without its two regular expressions; anything else goes through it.
+            if len(raw_number) > MAX_RAW_RECEIPT_INPUT or not (
+                6 <= len(number) <= 24 and number.isascii() and number.isalnum()
+            ):
+                try:
+                    number = normalize_receipt_number(raw_number)
+                except MalformedReceiptNumber:
+                    errors.append(
+                        _("Nomor resi tidak valid: %(value)s (6–24 huruf/angka).")
+                        % {"value": raw_number}
+                    )
+        if cells.get("waktu_rekam"):
+            try:
+                recorded_local = parse_local_datetime(cells["waktu_rekam"])
+            except ValueError:
+                errors.append(
+                    _("Waktu rekam tidak dapat dibaca: %(value)s (pakai TTTT-BB-HH [JJ:MM]).")
+                    % {"value": cells["waktu_rekam"]}
+                )
         email = cells.get("email", "")
         if email:
             try:
                 validate_email(email)
             except ValidationError:
-                raise RowError(
-                    _("Alamat e-mail tidak valid: %(value)s.") % {"value": email}
-                ) from None
+                errors.append(_("Alamat e-mail tidak valid: %(value)s.") % {"value": email})
+        if errors:
+            raise RowError(" ".join(str(error) for error in errors))
         return CleanRow(
             nik=nik,
             full_name=" ".join(cells["nama"].split()),

@@ -4,7 +4,7 @@ PostgreSQL only (SQLite registers ``ektp_fold`` in Python and scans; it is the t
 database). ``unaccent`` is not IMMUTABLE (its dictionary could change), so an index cannot
 call it directly: ``ektp_fold`` wraps it with the dictionary named explicitly, the usual way
 to index unaccented text. The expression must stay identical to
-``receipts.name_search.SpacedFold`` or the planner will not use the index.
+``receipts.name_search`` or the planner will not use the index (0007 moves it into a column).
 """
 
 from django.db import migrations

@@ -252,3 +252,27 @@ def test_the_counter_lists_its_days_linking_the_sign_off_list(
     assert "<td>3</td><td>0</td>" in page
     arrivals = client.get(reverse("loket:arrivals")).content.decode()
     assert reverse("loket:pickup_days") in arrivals
+
+
+def test_a_corrected_or_cancelled_day_is_passed_to_the_change_listeners(
+    staff_client, monday_sepinggan, monkeypatch, django_capture_on_commit_callbacks
+):
+    from distribution import hooks
+
+    told = []
+    monkeypatch.setattr(hooks, "_change_listeners", [lambda days, change: told.append(
+        (change, [day.pk for day in days], [day.date for day in days])
+    )])  # fmt: skip
+    edit = reverse("staf:pickup_day_edit", args=[monday_sepinggan.pk])
+    data = {"date": "2030-01-16", "start_time": "09:00", "end_time": "12:00", "place": "Aula"}
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(edit, data)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            reverse("staf:pickup_day_cancel", args=[monday_sepinggan.pk]), {"konfirmasi": "1"}
+        )
+    pk = monday_sepinggan.pk
+    assert told == [
+        ("updated", [pk], [datetime.date(2030, 1, 16)]),
+        ("cancelled", [pk], [datetime.date(2030, 1, 16)]),
+    ]

@@ -168,6 +168,19 @@ def test_unparseable_dates_are_rejected(places):
     assert "Waktu rekam tidak dapat dibaca" in found[3]
 
 
+def test_every_error_of_a_row_is_reported_not_only_the_first(places):
+    reason = reasons(
+        csv_text(siti(nama=" ", jenis_kelamin="X", kelurahan="Atlantis", email="bukan-email"))
+    )[2]
+    for expected in (
+        "Kolom wajib kosong: nama.",
+        "Jenis kelamin tidak dikenal: X",
+        "Kelurahan tidak dikenal: Atlantis",
+        "Alamat e-mail tidak valid: bukan-email.",
+    ):
+        assert expected in reason, reason
+
+
 def test_impossible_date_is_rejected(places):
     assert "Tanggal lahir" in reasons(csv_text(siti(tanggal_lahir="31-02-1990")))[2]
 

@@ -34,6 +34,16 @@ def test_staff_sees_the_upload_form_with_breadcrumbs(staff_client):
     assert 'class="breadcrumbs"' in content
 
 
+def test_the_import_page_explains_the_format_itself(staff_client):
+    # Staff cannot open a file of the repository: the columns and an example are on the page.
+    page = staff_client.get(URL).content.decode()
+    assert "Panduan format berkas" in page
+    for column in ("nik", "tanggal_lahir", "jenis_kelamin", "nomor_resi", "waktu_rekam"):
+        assert f"<code>{column}</code>" in page
+    assert "6471055403900001;Siti Wahyuni;14-03-1990" in page
+    assert "lihat docs/import-format.md" not in page
+
+
 def test_staff_uploads_sees_summary_and_downloads_rejects(staff_client, places):
     response = upload(staff_client, csv_text(siti(), budi(nik="123")))
     assert response.status_code == 302

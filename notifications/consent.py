@@ -3,7 +3,13 @@
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.models import ChannelOptOut, ConsentEvent, Message, MessageState
+from notifications.models import (
+    ChannelOptOut,
+    ConsentEvent,
+    Message,
+    MessageState,
+    ResidentLanguage,
+)
 from notifications.phones import normalize_phone
 from receipts.models import Resident
 
@@ -52,7 +58,13 @@ def phone_opt_out(*, phone: str, channel: str, source: str) -> int:
 
 @transaction.atomic
 def contact_update_at_counter(
-    *, resident: Resident, phone: str, email: str, consent_channels: list[str], actor
+    *,
+    resident: Resident,
+    phone: str,
+    email: str,
+    consent_channels: list[str],
+    actor,
+    language: str = "id",
 ) -> Resident:
     """A clerk corrects the contact data and records the consent the resident gave in person.
 
@@ -76,6 +88,10 @@ def contact_update_at_counter(
             actor=actor,
             note=", ".join(changed),
         )
+    if language == "id":
+        ResidentLanguage.objects.filter(resident=locked).delete()
+    else:
+        ResidentLanguage.objects.update_or_create(resident=locked, defaults={"language": language})
     for channel in ("whatsapp", "sms", "email"):
         if channel in consent_channels:
             deleted, _ = ChannelOptOut.objects.filter(resident=locked, channel=channel).delete()

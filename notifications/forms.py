@@ -49,6 +49,9 @@ class ChannelOrderForm(forms.Form):
 class ContactForm(forms.Form):
     phone = forms.CharField(label=_("Nomor HP"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
+    language = forms.ChoiceField(
+        label=_("Bahasa pesan"), choices=[("id", "Indonesia"), ("en", "English")], initial="id"
+    )
     consent = forms.MultipleChoiceField(
         label=_("Penduduk setuju menerima pesan lewat"),
         choices=Channel.choices,

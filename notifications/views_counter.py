@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from distribution.access import counter_view, receipt_or_404
 from notifications.consent import contact_update_at_counter
 from notifications.forms import ContactForm
-from notifications.models import ChannelOptOut, ConsentEvent
+from notifications.models import ChannelOptOut, ConsentEvent, ResidentLanguage
 
 
 @counter_view
@@ -31,6 +31,10 @@ def contact(request, number):
         "phone": resident.phone,
         "email": resident.email,
         "consent": [c for c in ("whatsapp", "sms", "email") if c not in opted_out],
+        "language": ResidentLanguage.objects.filter(resident=resident)
+        .values_list("language", flat=True)
+        .first()
+        or "id",
     }
     form = ContactForm(request.POST or None, initial=initial)
     status = 200
@@ -41,6 +45,7 @@ def contact(request, number):
                 phone=form.cleaned_data["phone"],
                 email=form.cleaned_data["email"],
                 consent_channels=form.cleaned_data["consent"],
+                language=form.cleaned_data["language"],
                 actor=request.user,
             )
             messages.success(request, _("Kontak dan persetujuan disimpan."))

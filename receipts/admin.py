@@ -24,6 +24,7 @@ from disdukcapil.admin_mixins import ReadOnlyAdminMixin
 from disdukcapil.errors import ApplicationError
 from receipts.models import (
     CLOSED_STATUSES,
+    HeadOffice,
     Kecamatan,
     Kelurahan,
     Receipt,
@@ -495,3 +496,30 @@ class KelurahanAdmin(admin.ModelAdmin):
     list_filter = ("kecamatan",)
     list_select_related = ("kecamatan",)
     search_fields = ("name", "code")
+
+
+@admin.register(HeadOffice)
+class HeadOfficeAdmin(admin.ModelAdmin):
+    """The one Disdukcapil office row: editable, never added twice nor deleted."""
+
+    list_display = ("name", "contact_is_placeholder", "counter_hours", "phone", "whatsapp")
+
+    def has_add_permission(self, request):
+        return not HeadOffice.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        office = self.get_object(request, object_id)
+        if office is not None and office.contact_is_placeholder and request.method == "GET":
+            self.message_user(
+                request,
+                gettext(
+                    "Alamat, jam layanan dan kontak kantor Disdukcapil masih CONTOH, belum "
+                    "diverifikasi. Periksa dan perbaiki, lalu hapus centang "
+                    "\u201calamat/jam masih contoh\u201d."
+                ),
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -22,6 +22,19 @@ from receipts.numbers import (
     validate_nik_matches,
 )
 
+# Bidirectional controls (U+202A-U+202E, U+2066-U+2069, LRM/RLM, ALM): invisible, they
+# reorder what follows, so "Siti\u202eoknoB" shows as "SitiBonko" on a clerk's screen and in
+# exports (issue 16, finding 10). No Indonesian name needs them: dropped on import.
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+)
+
+
+def clean_text(value: str) -> str:
+    """Drop bidi controls and collapse whitespace (names, places, addresses)."""
+    return " ".join(value.translate(_BIDI_CONTROLS).split())
+
+
 MAX_LENGTHS = {"nama": 150, "tempat_rekam": 150, "telepon": 30, "email": 254, "alamat": 255}
 
 SEX_CODES = {
@@ -281,15 +294,15 @@ class RowValidator:
             raise RowError(" ".join(str(error) for error in errors))
         return CleanRow(
             nik=nik,
-            full_name=" ".join(cells["nama"].split()),
+            full_name=clean_text(cells["nama"]),
             birth_date=birth_date,
             sex=sex,
             kelurahan_id=place[0],
             kecamatan_id=place[1],
             number=number,
             recorded_local=recorded_local,
-            recorded_place=" ".join(cells["tempat_rekam"].split()),
+            recorded_place=clean_text(cells["tempat_rekam"]),
             phone=cells.get("telepon", ""),
             email=email.lower(),
-            address=" ".join(cells.get("alamat", "").split()),
+            address=clean_text(cells.get("alamat", "")),
         )

@@ -76,3 +76,15 @@ def test_a_line_just_under_the_limit_is_read(client, staff, sepinggan):
     upload = SimpleUploadedFile("resi.csv", csv_text(row).encode(), "text/csv")
     response = client.post("/admin/receipts/import/", {"file": upload})
     assert response.status_code == 302
+
+
+def test_bidi_controls_are_stripped_from_names_on_import(sepinggan):
+    from tests.import_rows import run
+
+    result, rejects = run(
+        csv_text(siti(nama="Siti \u202eWahyuni\u202c\u2066", alamat="Jl.\u202e Sepinggan"))
+    )
+    assert rejects == []
+    resident = Receipt.objects.get().resident
+    assert resident.full_name == "Siti Wahyuni"
+    assert resident.address == "Jl. Sepinggan"

@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from notifications import delivery
+from notifications.gateways.registry import reset as registry_reset
 from notifications.models import Message, MessageState
 from receipts.models import Resident, Status
 from receipts.services import receipt_transition
@@ -221,3 +222,39 @@ def test_the_log_gateway_writes_sms_and_whatsapp_to_the_log(ready_receipt, staff
     assert line.startswith("WHATSAPP to +6281234567890")
     assert "BPN1708010001" in line
     assert mail.outbox == []
+
+
+@time_machine.travel(DAYTIME, tick=True)
+def test_the_provider_rate_limit_spreads_sends_over_seconds(
+    selatan, sepinggan, staff, provider, settings
+):
+    import time
+
+    from tests.factories import ReceiptFactory
+
+    settings.WHATSAPP_RATE_PER_SECOND = 2
+    registry_reset()
+    receipts = [
+        ReceiptFactory(resident__kelurahan=sepinggan, status=Status.DISPATCHED) for _ in range(5)
+    ]
+    Resident.objects.filter(pk__in=[r.resident_id for r in receipts]).update(phone="081234567890")
+    for receipt in receipts:
+        receipt_transition(receipt=receipt, to=Status.READY, actor=staff)
+    started = time.monotonic()
+    assert delivery.drain(seconds=30).sent == 5
+    # 2 per one-second window: the fifth send waits for the third window.
+    assert time.monotonic() - started >= 1.0
+    assert len(provider.accepted) == 5
+
+
+def test_an_english_reader_gets_the_english_text(ready_receipt, staff, provider):
+    from notifications.models import ResidentLanguage
+
+    ResidentLanguage.objects.create(resident=ready_receipt.resident, language="en")
+    with time_machine.travel(DAYTIME, tick=False):
+        message = _make_ready(ready_receipt, staff)
+        delivery.drain(seconds=5)
+    message.refresh_from_db()
+    assert message.language == "en"
+    assert "is READY at the Balikpapan Selatan district office" in message.body
+    assert provider.requests[0]["body"]["template"]["language"]["code"] == "en"

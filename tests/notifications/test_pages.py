@@ -108,7 +108,9 @@ def test_a_clerk_corrects_the_phone_and_records_consent_audited(client, clerk_se
     url = f"/loket/kontak/{receipt.number}/"
     card = client.get(f"/loket/resi/{receipt.number}/").content.decode()
     assert url in card  # linked from the card page
-    response = client.post(url, {"phone": "0812-1111-2222", "email": "", "consent": ["sms"]})
+    response = client.post(
+        url, {"phone": "0812-1111-2222", "email": "", "consent": ["sms"], "language": "en"}
+    )
     assert response.status_code == 302
     resident = Resident.objects.get(pk=receipt.resident_id)
     assert resident.phone == "0812-1111-2222"
@@ -122,12 +124,15 @@ def test_a_clerk_corrects_the_phone_and_records_consent_audited(client, clerk_se
 
     for to in (Status.QUEUED, Status.PRINTED, Status.DISPATCHED, Status.READY):
         receipt_transition(receipt=receipt, to=to, actor=clerk_selatan)
-    assert Message.objects.get().channel == "sms"
+    message = Message.objects.get()
+    assert (message.channel, message.language) == ("sms", "en")  # the resident chose English
 
 
 def test_a_bad_phone_number_is_refused_with_a_message(client, clerk_selatan, receipt):
     client.force_login(clerk_selatan)
-    response = client.post(f"/loket/kontak/{receipt.number}/", {"phone": "12", "consent": []})
+    response = client.post(
+        f"/loket/kontak/{receipt.number}/", {"phone": "12", "consent": [], "language": "id"}
+    )
     assert response.status_code == 400
     assert "Nomor HP tidak sah" in response.content.decode()
     assert ConsentEvent.objects.count() == 0

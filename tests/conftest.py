@@ -83,7 +83,7 @@ def selatan(db):
         name="Balikpapan Selatan",
         slug="selatan",
         address="Jl. Marsma R. Iswahyudi No. 1 (contoh)",
-        counter_hours="Senin–Jumat 08.00–15.00 WITA",
+        counter_hours="1-5 08:00-15:00",
     )
 
 

@@ -30,7 +30,7 @@ from tests.factories import (
 # examples on every run by default; HYPOTHESIS_PROFILE=hostile-full for fresh random ones.
 hypothesis_settings.register_profile("fixed", derandomize=True, database=None)
 hypothesis_settings.register_profile("hostile-full", derandomize=False)
-hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "fixed")
 
 
 def _redis_reachable(url: str) -> bool:

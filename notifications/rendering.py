@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.defaults import default_template
 from notifications.models import MessageTemplate
+from receipts import hours
 
 # Everything a text may contain. Deliberately no NIK, birth date, resident address or name.
 PLACEHOLDERS = {
@@ -115,7 +116,8 @@ def facts_for(*, receipt, language: str, schedule=None, today=None) -> dict:
         "nomor": receipt.number,
         "kecamatan": kecamatan.name,
         "alamat_kantor": kecamatan.address or "-",
-        "jam_layanan": kecamatan.counter_hours or "-",
+        # Counter hours are data (receipts/hours.py), written out in the message's language.
+        "jam_layanan": _hours_text(kecamatan.counter_hours, language),
         "telepon_kantor": kecamatan.phone or "-",
         "jadwal": jadwal,
         "jadwal_tanggal": when or "-",
@@ -155,3 +157,8 @@ SAMPLE_FACTS = {
     "alamat_disdukcapil": "Jl. Jenderal Sudirman No. 1, Balikpapan",
     "jam_disdukcapil": "Senin-Jumat 08.00-15.00 WITA",
 }
+
+
+def _hours_text(value: str, language: str) -> str:
+    with translation.override(language):
+        return hours.render(value) or "-"

@@ -16,8 +16,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 # `make run` is for trying the portal on this machine: DEBUG stays off (as in production)
-# unless you set it, so a local secret key is supplied here when none is set.
-run: export SECRET_KEY ?= local-run-$(shell hostname)-not-for-production-use-0123456789
+# unless you set it, so a local secret key is supplied here when none is set: random,
+# generated once into the git-ignored .local-secret-key (disdukcapil/local_secret.py).
+run: export SECRET_KEY ?= $(shell $(PYTHON) -m disdukcapil.local_secret)
 run: export ALLOWED_HOSTS ?= localhost,127.0.0.1
 # Webhook secrets for trying the inbound SMS/WhatsApp locally (bin/inbound-sms uses the same).
 run: export SMS_WEBHOOK_SECRET ?= local-sms-webhook-secret

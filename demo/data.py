@@ -36,7 +36,19 @@ PLACEHOLDER_CONTACTS = {
     "tengah": ("Jl. Letjen Suprapto No. 21, Karang Rejo (alamat contoh)", "0542-000-0104"),
     "barat": ("Jl. Letjen Suprapto No. 2, Baru Ilir (alamat contoh)", "0542-000-0102"),
 }
-COUNTER_HOURS = "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00 WITA (jam contoh)"
+# Structured (receipts.hours): rendered "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00 WITA".
+COUNTER_HOURS = "1-4 08:00-15:00; 5 08:00-11:00"
+# The Disdukcapil office itself, invented like the kecamatan contacts and flagged as such.
+HEAD_OFFICE = {
+    "address": "Jl. Jenderal Sudirman No. 1, Balikpapan (alamat contoh)",
+    "counter_hours": "1-4 08:00-15:00; 5 08:00-11:00",
+    "phone": "0542-000-0100",
+    "whatsapp": "0812-0000-0100",
+    "email": "disdukcapil@example.go.id",
+    "note": "Ambil nomor antrean di lantai 1 (catatan contoh).",
+    "note_en": "Take a queue number on the ground floor (sample note).",
+    "contact_is_placeholder": True,
+}
 
 ID_DOCUMENT_TYPES = [
     "KTP-el lama",

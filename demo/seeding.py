@@ -31,6 +31,7 @@ from demo.data import (
     DEMO_LAST_NAME,
     FAMILY,
     FEMALE_FIRST,
+    HEAD_OFFICE,
     HOLD_NOTES,
     ID_DOCUMENT_TYPES,
     MALE_FIRST,
@@ -55,8 +56,18 @@ from distribution.models import (
     PickupSchedule,
     PrintRun,
 )
+from distribution.printing_stats import printing_stats_refresh
 from distribution.roles import CLERK_GROUP, DEMO_GROUP, STAFF_GROUP, SUPERVISOR_GROUP
-from receipts.models import Kecamatan, Kelurahan, Receipt, ReceiptEvent, Resident, Status
+from receipts import public_version
+from receipts.models import (
+    HeadOffice,
+    Kecamatan,
+    Kelurahan,
+    Receipt,
+    ReceiptEvent,
+    Resident,
+    Status,
+)
 from receipts.regions import region_rows
 
 BATCH_SIZE = 2000
@@ -96,6 +107,10 @@ class DemoSeeder:
         self._batches()
         self._receipts_and_history()
         self._schedules()
+        HeadOffice.objects.update_or_create(pk=HeadOffice.SINGLETON_ID, defaults=HEAD_OFFICE)
+        # The cards and batches above were written in bulk: compute the estimate's figures.
+        printing_stats_refresh()
+        public_version.bump()
         return self.examples
 
     # -- reference data and accounts ------------------------------------------------------

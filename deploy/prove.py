@@ -195,9 +195,11 @@ def lookup_worker(rec, numbers, stop, base):
             return
         path = f"/cek/?nomor={number}" if len(numbers) % 2 else f"/api/v1/receipts/{number}/"
         phase, t0 = rec.phase, time.monotonic()
-        status, body, _h = http_get(base + path, timeout=10)
+        # The client waits as long as the server side may take (gunicorn's timeout, 30 s).
+        status, body, _h = http_get(base + path, timeout=30)
         ok = status == 200
-        if rec.add(t0, "lookup", ok, f"{status} {path}" if not ok else "", phase) > MAX_REQUESTS:
+        detail = "" if ok else f"{status} {path}" + (f" ({body[:80]})" if status == 0 else "")
+        if rec.add(t0, "lookup", ok, detail, phase) > MAX_REQUESTS:
             return
 
 
@@ -215,7 +217,7 @@ def clerk_worker(rec, username, password, receipts, stop, base, acked, lock):
             base + path, data=urllib.parse.urlencode(data).encode() if data else None
         )
         try:
-            with opener.open(req, timeout=10) as response:
+            with opener.open(req, timeout=30) as response:
                 return response.status, response.read().decode(errors="replace")
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode(errors="replace")
@@ -485,6 +487,12 @@ def main():
             rates[name] = lookups / secs
             print(
                 f"{name:<28}{secs:>8.1f}{lookups:>9}{lookups / secs:>10.1f}{handovers:>12}{errors:>8}"
+            )
+        lat = sorted(r[1] - r[0] for r in rec.results if r[4] and r[3] == "lookup")
+        if lat:
+            print(
+                f"\nlookup latency through nginx: median {lat[len(lat) // 2] * 1000:.0f} ms, "
+                f"p95 {lat[int(len(lat) * 0.95)] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms"
             )
         served = sum(1 for r in rec.results if r[4])
         errors = [r for r in rec.results if not r[4]]

@@ -17,12 +17,28 @@ MIN_SECRET_KEY_LENGTH = 50
 MIN_SECRET_KEY_UNIQUE_CHARACTERS = 5
 
 
+# Keys published in this repository (.env.example, the old `make run` recipe, the test
+# settings): long enough for the length rule, and known to everyone (issue 16, finding 8).
+PLACEHOLDER_MARKERS = (
+    "change-me",
+    "random-string",
+    "not-for-production",
+    "local-run-",
+    "test-secret-key",
+)
+
+
+def secret_key_is_placeholder(key: str) -> bool:
+    folded = key.casefold()
+    return key == DEV_SECRET_KEY or any(marker in folded for marker in PLACEHOLDER_MARKERS)
+
+
 def _secret_key_is_weak(key: str) -> bool:
     return (
         len(key) < MIN_SECRET_KEY_LENGTH
         or len(set(key)) < MIN_SECRET_KEY_UNIQUE_CHARACTERS
         or key.startswith("django-insecure")
-        or key == DEV_SECRET_KEY
+        or secret_key_is_placeholder(key)
     )
 
 
@@ -93,6 +109,18 @@ def check_demo_accounts(app_configs, databases=None, **kwargs):
                 )
             )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_demo_accounts_on_deploy(app_configs, databases=None, **kwargs):
+    """W001 in a plain ``check --deploy`` too: a deployment check must not need ``--database``.
+
+    With 13 active demo accounts, ``check --deploy`` said "no issues" unless
+    ``--database default`` was given (issue 16, finding 8).
+    """
+    if databases:  # the database check above runs already
+        return []
+    return check_demo_accounts(app_configs, databases=["default"])
 
 
 @register(Tags.caches, deploy=True)

@@ -56,6 +56,11 @@ MIDDLEWARE = [
     # Outermost: the request id and the Prometheus counters see every answer, refusals too.
     "disdukcapil.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # HTML and JSON are compressed here, not at the proxy (the proxy forwards them as they
+    # come). Django's GZipMiddleware pads every compressed body with up to 100 random bytes
+    # (the "Heal The Breach" mitigation of BREACH, Django 4.2+), and the CSRF token in a page
+    # is masked anew per request; static files are precompressed by WhiteNoise.
+    "django.middleware.gzip.GZipMiddleware",
     "disdukcapil.security.SecurityHeadersMiddleware",
     "disdukcapil.security.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -217,6 +222,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files served at the site root by WhiteNoise (with its caching headers), not through a view:
+# /favicon.ico, which browsers fetch on their own.
+WHITENOISE_ROOT = BASE_DIR / "webroot"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -22,9 +22,11 @@ from distribution.models import (
     Dispatch,
     DispatchItem,
     HandOver,
+    Holiday,
     IdDocumentType,
     Officer,
     PickupSchedule,
+    PrintingPlan,
     PrintRun,
 )
 from distribution.roles import DEMO_GROUP
@@ -382,3 +384,34 @@ class PortalLogEntryAdmin(LogEntryAdmin):
 
 admin.site.unregister(LogEntry)
 admin.site.register(LogEntry, PortalLogEntryAdmin)
+
+
+@admin.register(PrintingPlan)
+class PrintingPlanAdmin(admin.ModelAdmin):
+    """The printing capacity behind the public estimate; the computed figures are shown only.
+
+    Saving refreshes the figures and the cached result pages (distribution.printing_stats).
+    """
+
+    fields = (
+        "cards_per_day_min",
+        "cards_per_day_max",
+        "working_weekdays",
+        "blanks_left",
+        "cards_allocated",
+        "refreshed_at",
+    )
+    readonly_fields = ("blanks_left", "cards_allocated", "refreshed_at")
+    list_display = ("__str__", "cards_per_day_min", "cards_per_day_max", "working_weekdays")
+
+    def has_add_permission(self, request):
+        return not PrintingPlan.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ("date", "name")
+    date_hierarchy = "date"

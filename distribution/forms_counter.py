@@ -129,6 +129,14 @@ class DayForm(forms.Form):
 
 
 class UndoForm(forms.Form):
+    # The exact hand-over the form was opened for (issue 16, finding 12): a form left open
+    # while the hand-over was undone and the card handed over again must not undo the new one.
+    handover = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=2**63 - 1,
+        error_messages={"required": _("Muat ulang halaman ini lalu coba lagi.")},
+    )
     reason = forms.CharField(
         label=_("Alasan pembatalan"),
         max_length=500,

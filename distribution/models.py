@@ -262,6 +262,12 @@ class PickupSchedule(models.Model):
     end_time = models.TimeField(_("jam selesai"))
     place = models.CharField(_("tempat"), max_length=255, blank=True)
     note = models.CharField(_("catatan"), max_length=255, blank=True)
+    note_en = models.CharField(
+        _("catatan (bahasa Inggris)"),
+        max_length=255,
+        blank=True,
+        help_text=_("Ditampilkan di halaman berbahasa Inggris; kosong berarti catatan di atas."),
+    )
     # Empty only on days published before the portal kept who published them.
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -435,3 +441,81 @@ class HandOver(models.Model):
 
     def __str__(self):
         return f"{self.receipt} @ {self.handed_at:%Y-%m-%d %H:%M}"
+
+
+class PrintingPlan(models.Model):
+    """One row: what the office can print, set by staff, and the printing figures behind the
+    public waiting-time estimate (distribution.forecast), kept by distribution.printing_stats.
+
+    The figures are recomputed from the cards, batches and dispatches in the same transaction
+    as every write that changes them, so a lookup reads one small row instead of counting
+    cards, and the estimate on a cached page stays exact through the version bump that
+    follows (portal/lookup_cache.py).
+    """
+
+    SINGLETON_ID = 1
+
+    cards_per_day_min = models.PositiveIntegerField(
+        _("kapasitas cetak minimum (kartu per hari kerja)"),
+        default=300,
+        help_text=_("Dipakai untuk perkiraan selama data cetak terbaru belum cukup."),
+    )
+    cards_per_day_max = models.PositiveIntegerField(
+        _("kapasitas cetak maksimum (kartu per hari kerja)"), default=400
+    )
+    working_weekdays = models.CharField(
+        _("hari kerja cetak"),
+        max_length=7,
+        default="12345",
+        help_text=_("Angka hari: 1 = Senin … 7 = Minggu. Contoh: 12345 untuk Senin–Jumat."),
+    )
+    # Computed (never edited by hand): see distribution.printing_stats.printing_stats_refresh.
+    blanks_left = models.IntegerField(_("blanko belum teralokasi"), default=0, editable=False)
+    cards_allocated = models.IntegerField(
+        _("kartu dialokasikan, belum dicetak"), default=0, editable=False
+    )
+    print_days = models.JSONField(_("hari cetak terakhir"), default=list, editable=False)
+    ready_days = models.JSONField(_("lama cetak sampai siap diambil"), default=dict, editable=False)
+    holidays = models.JSONField(_("hari libur"), default=list, editable=False)
+    refreshed_at = models.DateTimeField(_("dihitung ulang"), null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("rencana cetak")
+        verbose_name_plural = _("rencana cetak")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cards_per_day_min__gt=0)
+                & Q(cards_per_day_max__gte=F("cards_per_day_min")),
+                name="printingplan_capacity_order",
+                violation_error_message=_(
+                    "Kapasitas maksimum harus sama atau lebih besar dari minimum (dan > 0)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(working_weekdays__regex=r"^[1-7]{1,7}$"),
+                name="printingplan_weekdays_digits",
+                violation_error_message=_("Hari kerja ditulis dengan angka 1–7."),
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("Rencana cetak"))
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        return frozenset(int(d) for d in self.working_weekdays)
+
+
+class Holiday(models.Model):
+    """A day the office does not print (national holiday, cuti bersama), set by staff."""
+
+    date = models.DateField(_("tanggal"), unique=True)
+    name = models.CharField(_("keterangan"), max_length=100)
+
+    class Meta:
+        verbose_name = _("hari libur")
+        verbose_name_plural = _("hari libur")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%d-%m-%Y} {self.name}"

@@ -23,6 +23,9 @@ DEMO_GROUP = "Akun demo"
 STAFF_PERMISSIONS = (
     "receipts.view_kecamatan",
     "receipts.change_kecamatan",
+    # The head office's contact shown to residents (issue 17), one row: no add, no delete.
+    "receipts.view_headoffice",
+    "receipts.change_headoffice",
     "receipts.view_kelurahan",
     "receipts.view_resident",
     "receipts.add_resident",
@@ -50,6 +53,12 @@ STAFF_PERMISSIONS = (
     "distribution.add_iddocumenttype",
     "distribution.change_iddocumenttype",
     "distribution.view_handover",
+    # The printing capacity and holidays behind the public waiting-time estimate (issue 17).
+    "distribution.view_printingplan",
+    "distribution.change_printingplan",
+    "distribution.view_holiday",
+    "distribution.add_holiday",
+    "distribution.change_holiday",
     # Notifications: figures, failed messages and resend, texts, channel order; consent and
     # inbound messages are read-only (they change through residents and the counter).
     "notifications.view_message",

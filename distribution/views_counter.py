@@ -209,10 +209,23 @@ def handover_undo_view(request, number):
             return _card_page(request, receipt, HandOverForm(), error=nothing, status=409)
         messages.info(request, nothing)
         return redirect("loket:receipt", number=receipt.number)
-    form = UndoForm(request.POST or None)
+    form = UndoForm(request.POST or None, initial={"handover": handover.pk})
     status = 200
+    stale = ""
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and form.cleaned_data["handover"] != handover.pk:
+            # The form names another hand-over than the card's current one: refuse, and
+            # show the current one with a fresh form (the reason typed is kept).
+            stale = _(
+                "Formulir ini dibuka untuk serah terima sebelumnya, yang sudah dibatalkan; "
+                "kartu ini sudah diserahkan lagi. Tidak ada yang diubah. Periksa serah "
+                "terima di bawah, lalu kirim lagi bila memang ini yang harus dibatalkan."
+            )
+            form = UndoForm(
+                initial={"handover": handover.pk, "reason": form.cleaned_data["reason"]}
+            )
+            status = 409
+        elif form.is_valid():
             try:
                 handover_undo(
                     handover=handover, actor=request.user, reason=form.cleaned_data["reason"]
@@ -237,6 +250,7 @@ def handover_undo_view(request, number):
             "handover": handover,
             "summary": describe_handover(handover),
             "form": form,
+            "stale": stale,
         },
         status=status,
     )

@@ -17,10 +17,12 @@ match the ones it was rendered with:
 - a waiting receipt's queue position moves whenever any receipt joins or leaves the queue
   ahead of it, so ``receipts.services`` bumps the version on every change into or out of
   ``recorded`` (a new receipt, a hold, a cancellation, a misprint sent back);
-- the date is part of the stamp, so the pickup days ("from today on") are recomputed at midnight.
-  The printing rate behind a waiting receipt's estimate ("about N weeks") counts the cards of the
-  last four weeks; as old cards leave that window, the estimate can lag by up to
-  ``LOOKUP_CACHE_SECONDS``.
+- the figures behind a waiting receipt's estimate (blanks left, cards allocated, printing days,
+  printed-to-ready times, holidays) are one row, ``distribution.PrintingPlan``, recomputed by
+  the same writers in the same transaction before they bump the version
+  (distribution/printing_stats.py), so they are exactly as fresh as the version;
+- the date is part of the stamp, so the pickup days ("from today on") and the estimate (its
+  measuring window and working days count from today) are recomputed at midnight.
 
 The bodies live in the ``lookup`` cache (local memory of each gunicorn worker, LRU-bounded by
 ``LOOKUP_CACHE_ENTRIES``): reading them costs no network round trip, which is what makes a
@@ -84,11 +86,13 @@ def connect_signals():
     """
     from django.db.models.signals import post_delete, post_save
 
-    from distribution.models import BlankBatch, PickupSchedule
-    from receipts.models import Kecamatan, Kelurahan, Resident
+    from distribution.models import PickupSchedule
+    from receipts.models import HeadOffice, Kecamatan, Kelurahan, Resident
 
     # Resident: the masked name and the kelurahan (hence office and pickup days) on the page.
-    for model in (Kecamatan, Kelurahan, Resident, PickupSchedule, BlankBatch):
+    # Blank batches, holidays and the printing capacity: distribution.printing_stats, which
+    # refreshes the estimate's figures first and then bumps the version (its lock order).
+    for model in (HeadOffice, Kecamatan, Kelurahan, Resident, PickupSchedule):
         uid = f"lookup_cache:{model._meta.label}"
         post_save.connect(_reference_data_changed, sender=model, dispatch_uid=uid + ":save")
         post_delete.connect(_reference_data_changed, sender=model, dispatch_uid=uid + ":delete")

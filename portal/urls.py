@@ -12,5 +12,6 @@ urlpatterns = [
     # <path:> so that a number typed with slashes still reaches the API's own 400/404 JSON.
     path("api/v1/receipts/<path:number>/", views.api_receipt, name="api_receipt"),
     path("statistik/", views_stats.statistik, name="statistik"),
+    path("bantuan/", views.bantuan, name="bantuan"),
     path("healthz", views.healthz, name="healthz"),
 ]

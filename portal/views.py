@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 
 from portal import lookup_cache, selectors
 from portal.forms import FORMAT_HINT, LookupForm
+from receipts import hours
 from receipts.models import Status
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 
@@ -61,29 +62,42 @@ def home(request):
     return render(request, "portal/home.html", {"form": LookupForm(), "hint": FORMAT_HINT})
 
 
-def _result_body(kind: str, number: str, render_result) -> str | None:
-    """The rendered result for the normalised ``number`` (None when unknown).
+def _result_body(
+    kind: str, number: str, render_result, *, with_estimate: bool = True
+) -> tuple[str | None, object]:
+    """The rendered result for the normalised ``number`` (None when unknown), and the head
+    office for the not-found page.
 
     Served from portal.lookup_cache when it was rendered for what the database holds now
     (1 query); otherwise built by the selector and ``render_result(result)``, and kept under
     the stamp read before it (a change in between only makes the kept body unusable).
     """
-    if not lookup_cache.enabled():
-        result = selectors.receipt_lookup(number=number)
-        return None if result is None else render_result(result)
-    row = selectors.receipt_stamp(number=number)
-    if row is None:
-        return None
-    language, current = get_language(), lookup_cache.stamp(row)
+    stamp = selectors.receipt_stamp(number=number) if lookup_cache.enabled() else None
+    if stamp is not None and stamp.row is None:
+        return None, stamp.head_office
+    if stamp is None:  # no cache (or no version row to validate a kept body with)
+        result = selectors.receipt_lookup(number=number, with_estimate=with_estimate)
+        if result is None:
+            return None, NOT_LOADED
+        return render_result(result), None
+    language, current = get_language(), lookup_cache.stamp(stamp.row)
     body = lookup_cache.get(kind, language, number, current)
     if body is not None:
-        return body
-    result = selectors.receipt_lookup(number=number)
+        return body, None
+    result = selectors.receipt_lookup(number=number, with_estimate=with_estimate)
     if result is None:  # deleted in between
-        return None
+        return None, stamp.head_office
     body = render_result(result)
     lookup_cache.put(kind, language, number, current, body)
-    return body
+    return body, None
+
+
+# The not-found page of a lookup made without the stamp query reads the head office itself.
+NOT_LOADED = object()
+
+
+def _not_found_office(office):
+    return selectors.head_office() if office is NOT_LOADED else office
 
 
 @require_safe
@@ -100,6 +114,7 @@ def lookup(request):
         # address, and the staff's flash messages wait for their own pages.
         context = {
             "r": result,
+            "g": result.guidance,
             "steps": _steps(result.status),
             "form": LookupForm(initial={"nomor": number}),
             "hint": FORMAT_HINT,
@@ -109,16 +124,24 @@ def lookup(request):
         }
         return render_to_string("portal/result.html", context, request=request)
 
-    body = _result_body("cek", number, render_result)
+    body, office = _result_body("cek", number, render_result)
     if body is None:
         context = {
             "form": LookupForm(initial={"nomor": number}),
             "hint": FORMAT_HINT,
             "not_found_number": number,
+            "office": _not_found_office(office),
         }
         return _no_store(render(request, "404.html", context, status=404))
     html = body.replace(lookup_cache.CSRF_PLACEHOLDER, get_token(request), 1)
     return _no_store(HttpResponse(html))
+
+
+@require_safe
+def bantuan(request):
+    """Help when something is wrong: lost receipt, damaged card, changed data, a proxy."""
+    context = {"office": selectors.head_office(), "form": LookupForm(), "hint": FORMAT_HINT}
+    return render(request, "portal/bantuan.html", context)
 
 
 def _api_body(result) -> str:
@@ -131,7 +154,7 @@ def _api_body(result) -> str:
         "collection_point": {
             "kecamatan": kecamatan.name,
             "address": kecamatan.address,
-            "hours": kecamatan.counter_hours,
+            "hours": hours.render(kecamatan.counter_hours),
         },
         "pickup_schedule": [
             {
@@ -145,7 +168,7 @@ def _api_body(result) -> str:
         ],
         "timeline": [
             {"status": status, "at": timezone.localtime(at).isoformat()}
-            for status, at in result.events
+            for _from_status, status, at in result.events
         ],
     }
     return json.dumps(body, ensure_ascii=False)
@@ -164,7 +187,7 @@ def api_receipt(request, number):
             ),
         }
         return _no_store(JsonResponse(body, status=400))
-    body = _result_body("api", normalised, _api_body)
+    body, _office = _result_body("api", normalised, _api_body, with_estimate=False)
     if body is None:
         body = {
             "error": "not_found",

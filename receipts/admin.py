@@ -24,6 +24,7 @@ from disdukcapil.admin_mixins import ReadOnlyAdminMixin
 from disdukcapil.errors import ApplicationError
 from receipts.models import (
     CLOSED_STATUSES,
+    HeadOffice,
     Kecamatan,
     Kelurahan,
     Receipt,
@@ -319,6 +320,13 @@ class ReceiptAdmin(BigTableAdmin):
     def get_search_results(self, request, queryset, search_term):
         return search_receipts(queryset, search_term), False
 
+    def changelist_view(self, request, extra_context=None):
+        # At 1280 px the app menu on the left (300 px) pushed the last columns of the list
+        # out of sight behind the filters; the list is the staff's daily page, so it gets
+        # the width. The menu stays one click away (breadcrumbs, "Beranda").
+        extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra_context)
+
     def has_delete_permission(self, request, obj=None):
         # Every receipt has its first event, which protects it (PROTECT): never offer it.
         return False
@@ -488,3 +496,30 @@ class KelurahanAdmin(admin.ModelAdmin):
     list_filter = ("kecamatan",)
     list_select_related = ("kecamatan",)
     search_fields = ("name", "code")
+
+
+@admin.register(HeadOffice)
+class HeadOfficeAdmin(admin.ModelAdmin):
+    """The one Disdukcapil office row: editable, never added twice nor deleted."""
+
+    list_display = ("name", "contact_is_placeholder", "counter_hours", "phone", "whatsapp")
+
+    def has_add_permission(self, request):
+        return not HeadOffice.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        office = self.get_object(request, object_id)
+        if office is not None and office.contact_is_placeholder and request.method == "GET":
+            self.message_user(
+                request,
+                gettext(
+                    "Alamat, jam layanan dan kontak kantor Disdukcapil masih CONTOH, belum "
+                    "diverifikasi. Periksa dan perbaiki, lalu hapus centang "
+                    "\u201calamat/jam masih contoh\u201d."
+                ),
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)

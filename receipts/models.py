@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from receipts import hours
 from receipts.numbers import validate_nik
 
 
@@ -45,7 +46,13 @@ class Kecamatan(models.Model):
         help_text=_("Dipakai untuk nama akun loket, mis. 'selatan' untuk loket.selatan."),
     )
     address = models.CharField(_("alamat kantor"), max_length=255, blank=True)
-    counter_hours = models.CharField(_("jam layanan loket"), max_length=255, blank=True)
+    counter_hours = models.CharField(
+        _("jam layanan loket"),
+        max_length=255,
+        blank=True,
+        validators=[hours.validate_hours],
+        help_text=hours.HELP_TEXT,
+    )
     phone = models.CharField(_("telepon"), max_length=30, blank=True)
     contact_is_placeholder = models.BooleanField(
         _("alamat/jam masih contoh"),
@@ -57,6 +64,47 @@ class Kecamatan(models.Model):
         verbose_name = _("kecamatan")
         verbose_name_plural = _("kecamatan")
         ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class HeadOffice(models.Model):
+    """One row: the Disdukcapil office itself, where residents go when the kecamatan cannot
+    help (data problems, unknown receipt numbers). Edited by staff in the admin; shown on the
+    on_hold result, the unknown-number page and /bantuan/."""
+
+    SINGLETON_ID = 1
+
+    name = models.CharField(
+        _("nama kantor"),
+        max_length=150,
+        default="Dinas Kependudukan dan Pencatatan Sipil Kota Balikpapan",
+    )
+    address = models.CharField(_("alamat kantor"), max_length=255, blank=True)
+    counter_hours = models.CharField(
+        _("jam layanan"),
+        max_length=255,
+        blank=True,
+        validators=[hours.validate_hours],
+        help_text=hours.HELP_TEXT,
+    )
+    phone = models.CharField(_("telepon"), max_length=30, blank=True)
+    whatsapp = models.CharField(_("WhatsApp"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    note = models.CharField(_("catatan untuk warga"), max_length=255, blank=True)
+    note_en = models.CharField(
+        _("catatan untuk warga (bahasa Inggris)"), max_length=255, blank=True
+    )
+    contact_is_placeholder = models.BooleanField(
+        _("alamat/jam masih contoh"),
+        default=False,
+        help_text=_("Alamat, jam dan kontak belum diverifikasi: data contoh, bukan data resmi."),
+    )
+
+    class Meta:
+        verbose_name = _("kantor Disdukcapil")
+        verbose_name_plural = _("kantor Disdukcapil")
 
     def __str__(self):
         return self.name

@@ -30,7 +30,7 @@ from tests.factories import (
 # examples on every run by default; HYPOTHESIS_PROFILE=hostile-full for fresh random ones.
 hypothesis_settings.register_profile("fixed", derandomize=True, database=None)
 hypothesis_settings.register_profile("hostile-full", derandomize=False)
-hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "fixed")
 
 
 def _redis_reachable(url: str) -> bool:
@@ -83,7 +83,7 @@ def selatan(db):
         name="Balikpapan Selatan",
         slug="selatan",
         address="Jl. Marsma R. Iswahyudi No. 1 (contoh)",
-        counter_hours="Senin–Jumat 08.00–15.00 WITA",
+        counter_hours="1-5 08:00-15:00",
     )
 
 

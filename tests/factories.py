@@ -39,7 +39,7 @@ class KecamatanFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Kecamatan Uji {n}")
     slug = factory.Sequence(lambda n: f"uji{n}")
     address = "Jl. Contoh No. 1"
-    counter_hours = "Senin–Jumat 08.00–15.00 WITA"
+    counter_hours = "1-5 08:00-15:00"
 
 
 class KelurahanFactory(factory.django.DjangoModelFactory):

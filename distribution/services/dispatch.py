@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distribution.models import Card, Dispatch, DispatchItem, Officer, PrintRun
+from distribution.printing_stats import printing_stats_refresh
 from distribution.services._common import DistributionError, _transition_all
+from receipts import public_version
 from receipts.models import Status
 
 
@@ -133,4 +135,7 @@ def dispatch_receive(
         locked.note = note[:500]
     locked.save(update_fields=["state", "received_at", "received_by", "note"])
     dispatch.state, dispatch.received_at = locked.state, locked.received_at
+    # The kecamatan's printed-to-ready time, shown to every waiting receipt, has a new sample.
+    printing_stats_refresh()
+    public_version.bump()
     return len(arrived_items), len(missing_items)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distribution.models import BlankBatch, Card, PrintRun
+from distribution.printing_stats import printing_plan_lock, printing_stats_refresh
 from distribution.selectors import blank_batches_with_stock, blank_stock_totals, print_queue
 from distribution.services._common import DistributionError, _transition_all
 from receipts import public_version
@@ -162,6 +163,7 @@ def print_run_create(
         at=now,
     )
     # Every waiting receipt moved up the queue and the blank stock fell.
+    printing_stats_refresh()
     public_version.bump()
     return run
 
@@ -240,7 +242,8 @@ def print_run_mark_printed(*, print_run: PrintRun, actor) -> int:
     run.save(update_fields=["state", "printed_at", "printed_by"])
     print_run.state, print_run.printed_at = run.state, run.printed_at
     print_run.printed_by = actor
-    public_version.bump()  # the printing rate behind the waiting-time estimate
+    printing_stats_refresh()  # the printing rate behind the waiting-time estimate
+    public_version.bump()
     return len(receipt_ids)
 
 
@@ -267,6 +270,8 @@ def card_mark_spoiled(*, card: Card, actor, note: str = "") -> Card:
             % {"serial": locked.serial}
         )
     now = timezone.now()
+    # receipt_transition below takes the version row; the plan row must be locked before it.
+    printing_plan_lock()
     receipt_transition(
         receipt=locked.receipt,
         to=Status.RECORDED,
@@ -282,6 +287,7 @@ def card_mark_spoiled(*, card: Card, actor, note: str = "") -> Card:
         used=F("used") - 1, spoiled=F("spoiled") + 1
     )
     card.outcome, card.spoiled_at, card.spoiled_by = locked.outcome, locked.spoiled_at, actor
-    # The version was bumped by receipt_transition above (the receipt rejoined the queue); the
-    # stock change commits with it, so no second bump is needed.
+    # A queued card leaves its run, a printed one the printing rate. The version was bumped by
+    # receipt_transition above (the receipt rejoined the queue) and this commits with it.
+    printing_stats_refresh()
     return locked

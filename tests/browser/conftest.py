@@ -88,6 +88,7 @@ def page(chromium, live_server, http_cookies):
 def demo(transactional_db):
     """A kecamatan with its office and pickup days, and one receipt per status in it."""
     from distribution.models import BlankBatch, PickupSchedule
+    from distribution.printing_stats import printing_stats_refresh
     from tests.factories import (
         BlankBatchFactory,
         KecamatanFactory,
@@ -103,7 +104,7 @@ def demo(transactional_db):
         name="Balikpapan Selatan",
         slug="selatan",
         address="Jl. Marsma R. Iswahyudi No. 1 (contoh)",
-        counter_hours="Senin–Jumat 08.00–15.00 WITA",
+        counter_hours="1-5 08:00-15:00",
         phone="(0542) 000000",
         contact_is_placeholder=True,
     )
@@ -121,6 +122,7 @@ def demo(transactional_db):
         )
     batch = BlankBatchFactory(quantity=80_000)
     BlankBatch.objects.filter(pk=batch.pk).update(used=60_000, spoiled=120)
+    printing_stats_refresh()  # as the print runs that used them would have
     numbers = {}
     for i, status in enumerate(Status):
         resident = ResidentFactory(full_name=f"Siti Wahyuni {'A' * (i + 2)}", kelurahan=sepinggan)

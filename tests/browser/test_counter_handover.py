@@ -5,6 +5,7 @@ not estimated: a scan counts as one action (the scanner types the number and Ent
 """
 
 import json
+import re
 
 import pytest
 
@@ -272,3 +273,37 @@ def test_search_day_list_and_pickup_day_pages_at_1024(page, counter_day):
     text = page.locator("main").inner_text()
     assert "Sepinggan" in text and "Aula Kantor Kecamatan Balikpapan Selatan" in text
     shot(page, "staff-pickup-days")
+
+
+def test_receipt_admin_list_fits_1280_px(page, counter_day):
+    """The staff's daily list: every column visible at 1280 px, no sideways scrolling."""
+    from django.contrib.auth.models import Group
+
+    from distribution.roles import STAFF_GROUP
+    from tests.factories import UserFactory
+
+    staff = UserFactory(username="staf", is_staff=True)
+    staff.groups.add(Group.objects.get(name=STAFF_GROUP))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(page.base + "/admin/login/?next=/admin/receipts/receipt/")
+    page.locator("#id_username").fill("staf")
+    page.locator("#id_password").fill("sandi-uji-123")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/admin/receipts/receipt/"))
+    page.wait_for_load_state("networkidle")
+    page.locator("#result_list").wait_for()
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "admin-receipts-1280.png"))
+    assert overflow <= 0, f"{overflow}px wider than the window"
+    # Nothing hidden inside the list's own scrolling box, nothing under the filter panel.
+    clipped = page.evaluate(
+        "() => { const r = document.querySelector('#changelist .results');"
+        " return r.scrollWidth - r.clientWidth; }"
+    )
+    assert clipped <= 0, f"{clipped}px of the list hidden"
+    last_header = page.locator("#result_list thead th").last.bounding_box()
+    filters = page.locator("#changelist-filter").bounding_box()
+    assert last_header["x"] + last_header["width"] <= filters["x"]

@@ -127,7 +127,7 @@ def test_supervisor_can_undo(client, supervisor_selatan, clerk_selatan, card_sel
     )
     response = client.post(
         reverse("loket:undo", args=[card_selatan.receipt.number]),
-        {"reason": "Diserahkan ke orang yang salah"},
+        {"reason": "Diserahkan ke orang yang salah", "handover": handover.pk},
         follow=True,
     )
     assert response.redirect_chain[-1][0] == card_url
@@ -144,7 +144,8 @@ def test_undo_without_reason_is_refused(client, supervisor_selatan, clerk_selata
     handover = hand_over(card_selatan, clerk_selatan)
     client.force_login(supervisor_selatan)
     response = client.post(
-        reverse("loket:undo", args=[card_selatan.receipt.number]), {"reason": ""}
+        reverse("loket:undo", args=[card_selatan.receipt.number]),
+        {"reason": "", "handover": handover.pk},
     )
     assert response.status_code == 400
     assert "Tuliskan alasan pembatalan" in response.content.decode()

@@ -131,10 +131,12 @@ def test_undoing_the_same_hand_over_twice_is_refused(
     )
     undo_url = reverse("loket:undo", args=[card_selatan.receipt.number])
     as_user(client, supervisor_selatan)
-    assert client.post(undo_url, {"reason": "Salah orang"}).status_code == 302
+    handover = HandOver.objects.get()
+    form = {"reason": "Salah orang", "handover": handover.pk}
+    assert client.post(undo_url, form).status_code == 302
     before = snapshot()
 
-    again = client.post(undo_url, {"reason": "Salah orang"})
+    again = client.post(undo_url, form)
 
     assert again.status_code == 409
     assert "Tidak ada serah terima yang bisa dibatalkan" in again.content.decode()

@@ -20,9 +20,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from distribution.models import Officer, PickupSchedule
+from distribution.models import Holiday, Officer, PickupSchedule, PrintingPlan
 from distribution.services import handover_record
-from receipts.models import ReceiptEvent
+from receipts.models import HeadOffice, ReceiptEvent
 from tests.factories import IdDocumentTypeFactory, dispatched_cards, ready_card
 
 ANONYMOUS, CLERK, SUPERVISOR, OTHER_CLERK, STAFF, SUPERUSER = (
@@ -57,6 +57,7 @@ ROUTES = {
     "cek/": rule(EVERYONE),
     "api/v1/receipts/<path:number>/": rule(EVERYONE),
     "statistik/": rule(EVERYONE),
+    "bantuan/": rule(EVERYONE),
     "healthz": rule(EVERYONE),
     "readyz": rule(EVERYONE),
     "i18n/setlang/": rule(EVERYONE),
@@ -135,6 +136,10 @@ ADMIN_MODELS = {
     "receipts/resident": {"view": STAFF_ONLY, "add": STAFF_ONLY, "change": STAFF_ONLY},
     "receipts/kecamatan": {"view": STAFF_ONLY, "change": STAFF_ONLY, "add": SUPERUSER_ONLY},
     "receipts/kelurahan": {"view": STAFF_ONLY, "add": SUPERUSER_ONLY, "change": SUPERUSER_ONLY},
+    # One row each (made by migrations): changed, never added twice nor deleted.
+    "receipts/headoffice": {"view": STAFF_ONLY, "change": STAFF_ONLY},
+    "distribution/printingplan": {"view": STAFF_ONLY, "change": STAFF_ONLY},
+    "distribution/holiday": {"view": STAFF_ONLY, "add": STAFF_ONLY, "change": STAFF_ONLY},
     # Added on the staff pages (their services keep the rules): the admin's add page sends a
     # GET there and refuses a POST; the records are read-only here.
     "distribution/blankbatch": {"view": STAFF_ONLY, "add": rule(STAFF_ONLY, NOBODY)},
@@ -167,6 +172,7 @@ SUPERUSER_DELETES = {
     "receipts/kelurahan",
     "receipts/resident",
     "distribution/iddocumenttype",
+    "distribution/holiday",
 }
 # Rows of this test's world that a superuser's "delete selected" really removes. The others
 # have history (PROTECT: the clerk's hand-overs, the receipt's events, the batch's cards):
@@ -176,6 +182,7 @@ DELETABLE_ROWS = {
     "axes/accesslog",
     "axes/accessfailurelog",
     "distribution/iddocumenttype",
+    "distribution/holiday",
     "distribution/officer",
     "auth/group",
 }
@@ -262,6 +269,9 @@ def world(
         "distribution/iddocumenttype": IdDocumentTypeFactory(name="SIM"),
         "distribution/officer": Officer.objects.get(user=clerk_selatan),
         "distribution/handover": handover,
+        "receipts/headoffice": HeadOffice.objects.get_or_create(pk=HeadOffice.SINGLETON_ID)[0],
+        "distribution/printingplan": PrintingPlan.objects.get_or_create(pk=1)[0],
+        "distribution/holiday": Holiday.objects.create(date="2026-12-25", name="Natal"),
         "auth/user": clerk_selatan,
         "auth/group": Group.objects.first(),
         "auditlog/logentry": LogEntry.objects.get_for_object(selatan).first()

@@ -164,3 +164,53 @@ def test_weak_passwords_are_rejected(password):
 
 def test_a_long_unusual_password_is_accepted():
     validate_password("Kartu-Kuning-Balikpapan-2018")
+
+
+# --- round two (issue 16, finding 8): defaults that passed the production check ---
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "change-me-to-a-long-random-string",  # .env.example
+        "change-me-to-a-long-random-string-" + "x" * 30,
+        "CHANGE-a-long-random-string-from-python-secrets-token_urlsafe-50",  # deploy/ example
+        "local-run-myhost-not-for-production-use-0123456789",  # the old `make run` key
+    ],
+)
+def test_production_refuses_to_start_with_a_published_placeholder_key(key):
+    result = _run("import disdukcapil.wsgi", _production_env(SECRET_KEY=key))
+    assert result.returncode != 0
+    assert "placeholder" in result.stderr
+    check = _run(CHECK_DEPLOY, _production_env(SECRET_KEY=key))
+    assert check.returncode != 0
+    assert "disdukcapil.E001" in check.stderr
+
+
+def test_production_starts_with_a_random_key():
+    result = _run("import disdukcapil.wsgi", _production_env())
+    assert result.returncode == 0, result.stderr
+
+
+def test_make_run_key_is_random_generated_once_and_private(tmp_path):
+    from disdukcapil.local_secret import local_secret_key
+
+    path = tmp_path / ".local-secret-key"
+    first = local_secret_key(path)
+    assert len(first) >= 50 and local_secret_key(path) == first
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert local_secret_key(tmp_path / "other") != first
+    assert not checks._secret_key_is_weak(first)
+    makefile = (settings.BASE_DIR / "Makefile").read_text()
+    assert "disdukcapil.local_secret" in makefile and "hostname" not in makefile
+    assert ".local-secret-key" in (settings.BASE_DIR / ".gitignore").read_text()
+
+
+def test_demo_accounts_warning_fires_in_a_plain_check_deploy(db, settings, selatan):
+    from django.core.checks import run_checks
+
+    settings.DEBUG = False
+    OfficerFactory(user=UserFactory(username="loket.selatan"), kecamatan=selatan, is_demo=True)
+    found = run_checks(include_deployment_checks=True)
+    assert "disdukcapil.W001" in [message.id for message in found]
+    assert "disdukcapil.W001" not in [message.id for message in run_checks()]

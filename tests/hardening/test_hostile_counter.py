@@ -115,14 +115,14 @@ def test_undo_form_survives_any_reason(
     client.force_login(supervisor_selatan)
     url = reverse("loket:undo", args=[card_selatan.receipt.number])
     with rolled_back():
-        handover_record(
+        handover = handover_record(
             receipt=card_selatan.receipt,
             actor=clerk_selatan,
             collected_by="resident",
             identity_check="fingerprint",
         )
         before = snapshot()
-        response = client.post(url, {"reason": reason, "handover": extra})
+        response = client.post(url, {"reason": reason, "handover": handover.pk, "extra": extra})
         refused = assert_clean(response, before)
         if refused:
             assert response.status_code == 400  # the reason was blank, too long or had NUL

@@ -1,15 +1,8 @@
 """Staff pages and exports are never stored by a browser or proxy (issue 16, finding 6)."""
 
-import pytest
 from django.urls import reverse
 
 from tests.factories import PrintRunFactory
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def assert_private_no_store(response):

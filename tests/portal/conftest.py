@@ -26,6 +26,7 @@ def schedule(selatan, sepinggan):
         end_time=datetime.time(12),
         place="Aula Kantor Kecamatan",
         note="Semua kelurahan",
+        note_en="Every kelurahan",
     )
     PickupSchedule.objects.create(  # in the past: not shown
         kecamatan=selatan,
@@ -42,6 +43,7 @@ def schedule(selatan, sepinggan):
         end_time=datetime.time(11),
         place="Loket 2",
         note="Khusus Kelurahan Sepinggan",
+        note_en="Residents of Sepinggan only",
     )
 
 
@@ -76,3 +78,23 @@ def receipts_by_status(sepinggan, schedule):
         )
         for i, status in enumerate(Status)
     }
+
+
+@pytest.fixture
+def head_office(db):
+    """The Disdukcapil office as staff enter it (the migration makes the row, empty)."""
+    from receipts.models import HeadOffice
+
+    office, _ = HeadOffice.objects.update_or_create(
+        pk=HeadOffice.SINGLETON_ID,
+        defaults={
+            "address": "Jl. Jenderal Sudirman No. 1, Balikpapan (contoh)",
+            "counter_hours": "1-4 08:00-15:00; 5 08:00-11:00",
+            "phone": "0542-000-0100",
+            "whatsapp": "0812-0000-0100",
+            "email": "disdukcapil@example.go.id",
+            "note": "Ambil nomor antrean di lantai 1.",
+            "note_en": "Take a queue number on the ground floor.",
+        },
+    )
+    return office

@@ -46,7 +46,7 @@ def test_switching_to_english_and_back(anonymous, receipt):
     html = anonymous.get(page).content.decode()
     assert '<html lang="en">' in html
     assert "Recorded — waiting for a blank card" in html
-    assert "Your place in the print queue" in html
+    assert "Printing estimate" in html
     assert 'value="id" lang="id">Bahasa Indonesia</button>' in html
     anonymous.post("/i18n/setlang/", {"language": "id", "next": page})
     assert "Sudah rekam — menunggu blanko" in anonymous.get(page).content.decode()

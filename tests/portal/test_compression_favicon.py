@@ -1,0 +1,41 @@
+"""Small and complete pages: HTML and JSON gzipped (GZipMiddleware, with its BREACH padding),
+and /favicon.ico a static file, not the 404 page."""
+
+import gzip
+
+from django.test import Client, override_settings
+
+
+def test_html_is_gzipped_for_browsers_that_accept_it(anonymous, receipt):
+    plain = anonymous.get(receipt.get_absolute_url())
+    packed = anonymous.get(receipt.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    html = gzip.decompress(packed.content).decode()
+    assert receipt.number in html
+    assert len(packed.content) < len(plain.content) / 2
+
+
+def test_compressed_bodies_differ_in_length_from_one_request_to_the_next(anonymous, db):
+    """Django pads each gzip body with random bytes (the mitigation of BREACH), so the length
+    of a page says nothing to an attacker comparing responses."""
+    lengths = {
+        len(anonymous.get("/statistik/", HTTP_ACCEPT_ENCODING="gzip").content) for _ in range(8)
+    }
+    assert len(lengths) > 1
+
+
+def test_the_api_is_gzipped_too(anonymous, receipt):
+    response = anonymous.get(f"/api/v1/receipts/{receipt.number}/", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+
+
+@override_settings(DEBUG=False)
+def test_favicon_is_a_static_file(db):
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    body = b"".join(response.streaming_content)
+    assert body[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert "max-age" in response["Cache-Control"]

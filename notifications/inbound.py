@@ -7,6 +7,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from distribution.models import PickupSchedule
+from receipts import hours
 from receipts.models import Receipt, Status
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 
@@ -73,7 +74,7 @@ def answer(text: str, *, language: str = "id") -> str:
                 % {
                     "name": office.name,
                     "address": office.address or "-",
-                    "hours": office.counter_hours or "-",
+                    "hours": hours.render(office.counter_hours) if office.counter_hours else "-",
                 }
             )
             day = _pickup_day(receipt)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.defaults import default_template
 from notifications.models import MessageTemplate
+from receipts import hours
 
 # Everything a text may contain. Deliberately no NIK, birth date, resident address or name.
 PLACEHOLDERS = {
@@ -115,7 +116,7 @@ def facts_for(*, receipt, language: str, schedule=None, today=None) -> dict:
         "nomor": receipt.number,
         "kecamatan": kecamatan.name,
         "alamat_kantor": kecamatan.address or "-",
-        "jam_layanan": kecamatan.counter_hours or "-",
+        "jam_layanan": _hours(kecamatan.counter_hours, language),
         "telepon_kantor": kecamatan.phone or "-",
         "jadwal": jadwal,
         "jadwal_tanggal": when or "-",
@@ -125,6 +126,14 @@ def facts_for(*, receipt, language: str, schedule=None, today=None) -> dict:
         "alamat_disdukcapil": settings.NOTIFY_HEAD_OFFICE_ADDRESS,
         "jam_disdukcapil": settings.NOTIFY_HEAD_OFFICE_HOURS,
     }
+
+
+def _hours(value: str, language: str) -> str:
+    """Counter hours as the public page shows them (receipts.hours), in the reader's language."""
+    if not value:
+        return "-"
+    with translation.override(language):
+        return hours.render(value)
 
 
 class _Facts(dict):

@@ -158,6 +158,34 @@ def _decr_all(keys: list[str]) -> None:
             cache.decr(key)
 
 
+class CircuitBreaker:
+    """After ``threshold`` failures in a row, skip the cache for ``cooldown`` seconds.
+
+    With socket timeouts a sick Redis costs one timeout per request; with the breaker it
+    costs nothing after the first failures: requests are served unlimited (fail open, as
+    before) without touching Redis, and one request per cooldown tries again. Per process;
+    the state is two numbers, races between threads only change which request probes.
+    """
+
+    def __init__(self, threshold: int = 3, cooldown: float = 5.0):
+        self.threshold, self.cooldown = threshold, cooldown
+        self.failures, self.open_until = 0, 0.0
+
+    def allows(self) -> bool:
+        return time.monotonic() >= self.open_until
+
+    def failed(self) -> None:
+        self.failures += 1
+        if self.failures >= self.threshold:
+            self.open_until = time.monotonic() + self.cooldown
+
+    def succeeded(self) -> None:
+        self.failures, self.open_until = 0, 0.0
+
+
+breaker = CircuitBreaker()
+
+
 def hit(bucket: str, ip: str, windows: list[Window], now: float | None = None) -> Verdict:
     """Count one request; refuse it when any window is over its limit. Fails open.
 
@@ -167,17 +195,23 @@ def hit(bucket: str, ip: str, windows: list[Window], now: float | None = None) -
     """
     now = time.time() if now is None else now
     keys = _keys(bucket, ip, windows, now)
+    if not breaker.allows():
+        return Verdict(True)
     try:
         counts = _incr_all(keys, windows)
     except Exception:
+        breaker.failed()
         logger.warning("rate limit cache unreachable; serving %s unlimited", bucket, exc_info=True)
         return Verdict(True)
+    breaker.succeeded()
     retry = _retry_after(windows, counts, now)
     return Verdict(retry == 0, retry)
 
 
 def refund(bucket: str, ip: str, windows: list[Window], now: float) -> None:
     """Give back one count taken by :func:`hit` at ``now`` (a login that succeeded)."""
+    if not breaker.allows():
+        return
     try:
         _decr_all(_keys(bucket, ip, windows, now))
     except Exception:

@@ -148,6 +148,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (shared by every gunicorn worker), local memory otherwise.
 REDIS_URL = env_str("REDIS_URL")
+# A frozen Redis (SIGSTOP) took ~10 s per lookup without timeouts (issue 16, finding 15).
+# Redis answers in well under a millisecond here: 50 ms is a stall. With the circuit breaker
+# of disdukcapil.ratelimit, a sick Redis costs three timeouts, then nothing for 5 s.
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": env_int("REDIS_TIMEOUT_MS", 50) / 1000,
+    "socket_timeout": env_int("REDIS_TIMEOUT_MS", 50) / 1000,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -155,6 +162,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ektp"),
             "TIMEOUT": 300,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:

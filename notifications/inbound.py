@@ -74,7 +74,7 @@ def answer(text: str, *, language: str = "id") -> str:
                 % {
                     "name": office.name,
                     "address": office.address or "-",
-                    "hours": hours.render(office.counter_hours) or "-",
+                    "hours": hours.render(office.counter_hours) if office.counter_hours else "-",
                 }
             )
             day = _pickup_day(receipt)

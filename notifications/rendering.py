@@ -116,8 +116,7 @@ def facts_for(*, receipt, language: str, schedule=None, today=None) -> dict:
         "nomor": receipt.number,
         "kecamatan": kecamatan.name,
         "alamat_kantor": kecamatan.address or "-",
-        # Counter hours are data (receipts/hours.py), written out in the message's language.
-        "jam_layanan": _hours_text(kecamatan.counter_hours, language),
+        "jam_layanan": _hours(kecamatan.counter_hours, language),
         "telepon_kantor": kecamatan.phone or "-",
         "jadwal": jadwal,
         "jadwal_tanggal": when or "-",
@@ -127,6 +126,14 @@ def facts_for(*, receipt, language: str, schedule=None, today=None) -> dict:
         "alamat_disdukcapil": settings.NOTIFY_HEAD_OFFICE_ADDRESS,
         "jam_disdukcapil": settings.NOTIFY_HEAD_OFFICE_HOURS,
     }
+
+
+def _hours(value: str, language: str) -> str:
+    """Counter hours as the public page shows them (receipts.hours), in the reader's language."""
+    if not value:
+        return "-"
+    with translation.override(language):
+        return hours.render(value)
 
 
 class _Facts(dict):
@@ -157,8 +164,3 @@ SAMPLE_FACTS = {
     "alamat_disdukcapil": "Jl. Jenderal Sudirman No. 1, Balikpapan",
     "jam_disdukcapil": "Senin-Jumat 08.00-15.00 WITA",
 }
-
-
-def _hours_text(value: str, language: str) -> str:
-    with translation.override(language):
-        return hours.render(value) or "-"

@@ -2,6 +2,8 @@
 
 import pytest
 
+from disdukcapil import ratelimit
+
 
 @pytest.fixture
 def limits_on(settings):
@@ -13,4 +15,7 @@ def limits_on(settings):
     settings.RATELIMIT_LOGIN_PER_HOUR = 30
     settings.RATELIMIT_EXEMPT_IPS = frozenset()
     settings.TRUSTED_PROXY_COUNT = 0
-    return settings
+    # A test with a dead or frozen Redis opens the circuit breaker: never for the next test.
+    ratelimit.breaker.succeeded()
+    yield settings
+    ratelimit.breaker.succeeded()

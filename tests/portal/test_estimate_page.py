@@ -120,3 +120,27 @@ def test_a_new_batch_received(anonymous, staff, queue, settings):
     text = estimate_text(anonymous, queue)
     assert "Perlu" not in text
     assert "Perkiraan dicetak antara" in text
+
+
+def test_cards_printed_long_ago_arriving_now_do_not_set_the_ready_time(anonymous, staff, queue):
+    """A dispatch of cards printed in 2025 confirmed yesterday is not a printed-to-ready time
+    of a year and a half: the page promised "ready around November 2035" in the demo data."""
+    from distribution.models import Dispatch
+    from distribution.services import dispatch_create, dispatch_receive
+
+    deliver(staff, 100, datetime.date(2025, 3, 3), "470/1/2025")
+    with time_machine.travel(at(datetime.date(2025, 3, 4)), tick=False):
+        run = print_run_create(
+            kecamatan=None, count=12, cutoff_date=datetime.date(2025, 3, 4), actor=staff
+        )
+        print_run_mark_printed(print_run=run, actor=staff)
+        dispatch_create(print_run=run, actor=staff)
+    with time_machine.travel(at(datetime.date(2026, 12, 1)), tick=False):
+        for dispatch in Dispatch.objects.all():
+            dispatch_receive(dispatch=dispatch, actor=staff)
+    for day in WORKING_DAYS_BEFORE_TODAY[1:]:
+        print_on(staff, day, 3)
+    text = estimate_text(anonymous, queue)
+    assert "Perkiraan dicetak antara" in text
+    assert "Siap diambil di kecamatan" not in text  # no recent printed-to-ready history
+    assert "2027" not in text and "2028" not in text

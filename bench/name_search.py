@@ -39,8 +39,8 @@ def main():
 
     from django.db import connection
 
+    from distribution.selectors import receipts_by_name, search_rows
     from receipts.models import Kecamatan, Receipt, Resident
-    from receipts.name_search import rank_by_name
 
     kecamatan = Kecamatan.objects.get(slug=args.kecamatan)
     print(f"residents: {Resident.objects.count():,}  kecamatan: {kecamatan.name}")
@@ -48,19 +48,7 @@ def main():
 
     def counter_query(text):
         scoped = Receipt.objects.filter(collection_kecamatan_id=kecamatan.pk)
-        return (
-            rank_by_name(scoped, text, name_path="resident__full_name")
-            .order_by("-name_rank", "resident__full_name", "-recorded_at")
-            .select_related("resident__kelurahan")
-            .only(
-                "number",
-                "status",
-                "recorded_at",
-                "resident__full_name",
-                "resident__birth_date",
-                "resident__kelurahan__name",
-            )[:51]
-        )
+        return search_rows(receipts_by_name(scoped, text))[:51]
 
     summary = []
     for text in args.queries:
@@ -73,10 +61,8 @@ def main():
             rows = list(counter_query(text))
             timings.append((time.perf_counter() - start) * 1000)
         timings.sort()
-        matches = rank_by_name(
-            Receipt.objects.filter(collection_kecamatan_id=kecamatan.pk),
-            text,
-            name_path="resident__full_name",
+        matches = receipts_by_name(
+            Receipt.objects.filter(collection_kecamatan_id=kecamatan.pk), text
         ).count()
         summary.append(
             (

@@ -32,7 +32,7 @@ from distribution.access import (
 from distribution.confirm import arrival_confirm_page, is_confirmed
 from distribution.forms_counter import ArrivalForm, DayForm, HandOverForm, SearchForm, UndoForm
 from distribution.models import Card, Dispatch, HandOver
-from distribution.selectors import active_handover
+from distribution.selectors import active_handover, receipts_by_name, search_rows
 from distribution.services import (
     describe_handover,
     dispatch_receive,
@@ -40,7 +40,6 @@ from distribution.services import (
     handover_undo,
 )
 from receipts.models import ReceiptEvent, Status
-from receipts.name_search import rank_by_name
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 
 SEARCH_LIMIT = 50
@@ -88,19 +87,8 @@ def home(request):
             if number:
                 elsewhere = kecamatan_holding(number=number)
         else:
-            matches = rank_by_name(scoped, query, name_path="resident__full_name").order_by(
-                "-name_rank", "resident__full_name", "-recorded_at"
-            )
-        results = list(
-            matches.select_related("resident__kelurahan").only(
-                "number",
-                "status",
-                "recorded_at",
-                "resident__full_name",
-                "resident__birth_date",
-                "resident__kelurahan__name",
-            )[: SEARCH_LIMIT + 1]
-        )
+            matches = receipts_by_name(scoped, query)
+        results = list(search_rows(matches)[: SEARCH_LIMIT + 1])
     return render(
         request,
         "distribution/counter_home.html",

@@ -359,6 +359,12 @@ TASKS = {
     }
 }
 
+# The admin import runs on the task worker (receipts/import_jobs.py). A running import writes
+# its progress and a heartbeat every IMPORT_HEARTBEAT_MS; a running job whose heartbeat is
+# older than IMPORT_STALE_SECONDS belongs to a worker that died and is shown as failed.
+IMPORT_HEARTBEAT_MS = env_int("IMPORT_HEARTBEAT_MS", 3000)
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 60)
+
 # Notifications (notifications/, docs/notifications.md).
 # The address residents' links point to (receipt page, e-mail opt-out).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from disdukcapil.health import readyz
-from receipts.admin_import import import_view as receipts_import_view
+from receipts import admin_import
 
 urlpatterns = [
     # Readiness for the load balancer (database + replica lag); /healthz is liveness.
@@ -17,8 +17,18 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "admin/receipts/import/",
-        admin.site.admin_view(receipts_import_view),
+        admin.site.admin_view(admin_import.import_view),
         name="receipts_import",
+    ),
+    path(
+        "admin/receipts/import/<int:pk>/",
+        admin.site.admin_view(admin_import.job_view),
+        name="receipts_import_job",
+    ),
+    path(
+        "admin/receipts/import/<int:pk>/ditolak.csv",
+        admin.site.admin_view(admin_import.rejects_view),
+        name="receipts_import_rejects",
     ),
     path("admin/", admin.site.urls),
 ]

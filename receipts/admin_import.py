@@ -1,34 +1,37 @@
 """The admin upload page for the bulk import: /admin/receipts/import/ (URL name receipts_import).
 
-The same importer as ``manage.py import_receipts``. After an upload the summary and the
-rejected rows (a CSV, compressed) are kept in the cache for an hour under a random token tied
-to the user, so the summary page and the download link work after the redirect (post/redirect/
-get) and from any worker.
+The same importer as ``manage.py import_receipts``, run on the task worker (receipts/import_jobs.py):
+the upload request checks the header, stores the file and answers at once with a redirect to
+the job's page, /admin/receipts/import/<id>/, which shows the progress (refreshing itself with
+``<meta http-equiv="refresh">``, no JavaScript) and then the report kept in the database. Only
+the uploader and superusers see a job; to anyone else it does not exist (404).
 """
 
-import io
 import secrets
-import zlib
 
 from django import forms
 from django.contrib import admin
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
-from disdukcapil.spreadsheet import SafeWriter
-from receipts.importing import ImportFormatError, import_receipts
-from receipts.models import Receipt
+from receipts.import_jobs import (
+    import_job_create,
+    import_job_rejects,
+    import_jobs_ahead,
+    import_jobs_fail_stale,
+)
+from receipts.importing import ImportFormatError, check_header
+from receipts.models import ImportJob, ImportJobStatus, Receipt
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-RESULT_TTL = 60 * 60
 ALLOWED_SUFFIXES = (".csv", ".txt")
+# Seconds between two automatic reloads of a job page that is not finished.
+REFRESH_SECONDS = 2
 
 
 class ImportUploadForm(forms.Form):
@@ -42,6 +45,8 @@ class ImportUploadForm(forms.Form):
     dry_run = forms.BooleanField(
         label=gettext_lazy("Uji coba saja (periksa tanpa menyimpan)"), required=False
     )
+    # One per form shown: the same form posted twice is one import (import_job_create).
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -58,101 +63,79 @@ class ImportUploadForm(forms.Form):
                     "administrator menjalankan manage.py import_receipts."
                 )
             )
+        # What the header alone tells is answered now; the rows are the worker's.
+        try:
+            check_header(upload)
+        except ImportFormatError as error:
+            raise forms.ValidationError(error.message) from None
         return upload
 
 
-def _cache_key(token: str, user) -> str:
-    return f"receipts-import:{user.pk}:{token}"
+def _check_permission(request):
+    if not request.user.has_perm("receipts.add_receipt"):
+        raise PermissionDenied
 
 
-def import_upload_run(*, upload, actor, dry_run: bool) -> str:
-    """Import an uploaded file; keep its summary and rejects report; return the token."""
-    compressor = zlib.compressobj()
-    chunks = []
-    text = io.StringIO()
-    writer = SafeWriter(text, dialect="staff")
-
-    def flush():
-        chunks.append(compressor.compress(text.getvalue().encode("utf-8")))
-        text.seek(0)
-        text.truncate()
-
-    def on_header(header):
-        text.write("\ufeff")
-        writer.writerow([_("baris"), _("alasan"), *header])
-
-    def on_reject(reject):
-        row_no, reason, cells = reject
-        writer.writerow([row_no, reason, *cells])
-        if text.tell() > 65536:
-            flush()
-
-    upload.seek(0)
-    result = import_receipts(
-        upload.file, actor=actor, dry_run=dry_run, on_reject=on_reject, on_header=on_header
-    )
-    flush()
-    chunks.append(compressor.flush())
-    token = secrets.token_urlsafe(16)
-    cache.set(
-        _cache_key(token, actor),
-        {"result": result.as_dict(), "name": upload.name, "rejects": b"".join(chunks)},
-        RESULT_TTL,
-    )
-    return token
+def _own_job(request, pk: int) -> ImportJob:
+    jobs = ImportJob.objects.select_related("uploaded_by")
+    if not request.user.is_superuser:
+        jobs = jobs.filter(uploaded_by=request.user)
+    job = jobs.filter(pk=pk).first()
+    if job is None:
+        raise Http404(_("Hasil impor tidak ditemukan."))
+    return job
 
 
 def import_view(request):
-    """Upload form (GET/POST), summary (?hasil=<token>) and rejects download (?unduh=<token>)."""
-    if not request.user.has_perm("receipts.add_receipt"):
-        raise PermissionDenied
-    if token := request.GET.get("unduh"):
-        return _download_rejects(request, token)
-    stored = None
-    if token := request.GET.get("hasil"):
-        stored = cache.get(_cache_key(token, request.user))
-        if stored is None:
-            raise Http404(_("Hasil impor tidak ditemukan atau sudah kedaluwarsa."))
-    form = ImportUploadForm()
+    """The upload form (GET); POST stores the file, queues the import, redirects to the job."""
+    _check_permission(request)
+    form = ImportUploadForm(initial={"token": secrets.token_urlsafe(24)})
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
-                token = import_upload_run(
-                    upload=form.cleaned_data["file"],
-                    actor=request.user,
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-            except ImportFormatError as error:
-                form.add_error("file", error.message)
-            except DatabaseError:
-                # e.g. another import created the same receipt meanwhile: nothing was saved.
-                form.add_error(
-                    "file",
-                    _(
-                        "Impor gagal dan tidak ada yang disimpan (data berubah bersamaan). Coba lagi."
-                    ),
-                )
-            else:
-                return redirect(reverse("receipts_import") + "?hasil=" + token)
+            job, _created = import_job_create(
+                upload=form.cleaned_data["file"],
+                actor=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                token=form.cleaned_data["token"],
+            )
+            return redirect(job)
     context = {
         **admin.site.each_context(request),
         "title": _("Impor resi dari CSV"),
         "opts": Receipt._meta,
         "form": form,
-        "stored": stored,
-        "token": request.GET.get("hasil", ""),
+        "recent": ImportJob.objects.filter(uploaded_by=request.user).defer("rejects")[:5],
     }
-    template = "admin/receipts/import_result.html" if stored else "admin/receipts/import.html"
-    return TemplateResponse(request, template, context)
+    return TemplateResponse(request, "admin/receipts/import.html", context)
 
 
-def _download_rejects(request, token):
-    stored = cache.get(_cache_key(token, request.user))
-    if stored is None:
-        raise Http404(_("Hasil impor tidak ditemukan atau sudah kedaluwarsa."))
-    response = HttpResponse(
-        zlib.decompress(stored["rejects"]), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="resi-ditolak.csv"'
+@require_GET
+def job_view(request, pk: int):
+    """A job's progress while it waits or runs (reloading itself), then its report."""
+    _check_permission(request)
+    job = _own_job(request, pk)
+    if job.status == ImportJobStatus.RUNNING and import_jobs_fail_stale():
+        job.refresh_from_db()
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Impor resi dari CSV"),
+        "opts": Receipt._meta,
+        "job": job,
+        "r": job.counts,
+        "ahead": import_jobs_ahead(job) if job.status == ImportJobStatus.WAITING else 0,
+        "refresh_seconds": 0 if job.finished else REFRESH_SECONDS,
+    }
+    return TemplateResponse(request, "admin/receipts/import_result.html", context)
+
+
+@require_GET
+def rejects_view(request, pk: int):
+    """The rejected rows of a finished job, as CSV."""
+    _check_permission(request)
+    job = _own_job(request, pk)
+    if job.status != ImportJobStatus.DONE or not job.counts.get("rejected"):
+        raise Http404(_("Tidak ada baris yang ditolak."))
+    response = HttpResponse(import_job_rejects(job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="resi-ditolak-{job.pk}.csv"'
     return response

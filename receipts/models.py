@@ -326,3 +326,99 @@ class PublicDataVersion(models.Model):
 
     def __str__(self):
         return str(self.value)
+
+
+class ImportJobStatus(models.TextChoices):
+    WAITING = "waiting", _("menunggu")
+    RUNNING = "running", _("berjalan")
+    DONE = "done", _("selesai")
+    FAILED = "failed", _("gagal")
+
+
+class ImportJob(models.Model):
+    """One upload of the admin import (receipts/import_jobs.py): the file waits in
+    ImportUploadChunk rows until the task worker imports it; the report stays here.
+
+    Kept in the database, not the cache: every web worker and every host sees the same job,
+    and the report outlives a restart.
+    """
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("diunggah oleh"),
+    )
+    # The upload form's one-time token: a second POST of the same form finds this job again
+    # instead of importing the file twice (import_job_create).
+    token = models.CharField(_("token formulir"), max_length=64)
+    created_at = models.DateTimeField(_("diunggah pada"), default=timezone.now)
+    file_name = models.CharField(_("nama berkas"), max_length=255)
+    size = models.BigIntegerField(_("ukuran (bita)"))
+    dry_run = models.BooleanField(_("uji coba"), default=False)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=ImportJobStatus.choices,
+        default=ImportJobStatus.WAITING,
+    )
+    # Physical lines of the file minus the header, counted while it was stored: the "total"
+    # of the progress page (a quoted cell over several lines makes it a little high).
+    rows_total = models.IntegerField(_("perkiraan jumlah baris"), default=0)
+    rows_done = models.IntegerField(_("baris dibaca"), default=0)
+    started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
+    # Written every few seconds by the running import (its own connection): a job whose
+    # heartbeat stopped belongs to a worker that died (import_jobs_fail_stale).
+    heartbeat_at = models.DateTimeField(_("tanda hidup terakhir"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+    counts = models.JSONField(_("ringkasan"), default=dict, blank=True)
+    error = models.TextField(_("pesan kesalahan"), blank=True)
+    # The rejects report (the CSV of rejected rows), zlib-compressed.
+    rejects = models.BinaryField(_("baris ditolak (CSV, terkompresi)"), default=b"")
+
+    class Meta:
+        verbose_name = _("impor resi")
+        verbose_name_plural = _("impor resi")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["uploaded_by", "token"], name="importjob_token_unique")
+        ]
+        indexes = [
+            # The stale sweep: running jobs whose heartbeat is old.
+            models.Index(
+                fields=["heartbeat_at"],
+                condition=Q(status="running"),
+                name="importjob_running_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("receipts_import_job", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+
+
+class ImportUploadChunk(models.Model):
+    """A piece of an uploaded file (about 1 MiB), so a worker on any host can read it and no
+    process holds the whole file in memory. Deleted once its job has ended."""
+
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("impor")
+    )
+    seq = models.IntegerField(_("urutan"))
+    data = models.BinaryField(_("isi"))
+
+    class Meta:
+        verbose_name = _("potongan berkas impor")
+        verbose_name_plural = _("potongan berkas impor")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "seq"], name="importuploadchunk_seq_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.job_id}#{self.seq}"

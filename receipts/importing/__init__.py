@@ -21,7 +21,12 @@ changes an existing receipt at all, so a receipt already in print or handed over
 """
 
 from receipts.importing.orchestration import CHUNK_ROWS, ImportResult, import_receipts
-from receipts.importing.reading import ImportFormatError, Reject, write_rejects_csv
+from receipts.importing.reading import (
+    ImportFormatError,
+    Reject,
+    check_header,
+    write_rejects_csv,
+)
 from receipts.importing.workers import default_workers
 
 # The package, by step (at run time each module imports only modules listed above it):
@@ -38,6 +43,7 @@ __all__ = [
     "CHUNK_ROWS",
     "ImportFormatError",
     "ImportResult",
+    "check_header",
     "Reject",
     "default_workers",
     "import_receipts",

@@ -130,6 +130,23 @@ def read_rows(text) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     return header, rows()
 
 
+def check_header(binary) -> list[str]:
+    """Read only the header of ``binary`` and rewind it; raise ImportFormatError as the import
+    would (not a text file, header line too long or broken, required columns missing).
+
+    For the upload form: these answers come at once, before the file goes to the task worker.
+    Reads at most the first 64 KiB and one bounded line, whatever the size of the file.
+    """
+    text = open_text(binary)
+    try:
+        header, _rows = read_rows(text)
+        map_header(header)
+    finally:
+        text.detach()
+        binary.seek(0)
+    return header
+
+
 def _bounded_line(text, line_no: int) -> str:
     """One line, read at most ``MAX_LINE_CHARS`` (+1) characters at a time."""
     line = text.readline(MAX_LINE_CHARS + 1)

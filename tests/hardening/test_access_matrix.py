@@ -13,6 +13,7 @@ that is rolled back, so a POST that deletes something does not change the next c
 
 import copy
 import re
+import zlib
 from urllib.parse import urlencode
 
 import pytest
@@ -109,6 +110,9 @@ ROUTES = {
     "staf/jadwal/<int:pk>/batal/": rule(STAFF_ONLY),
     # The admin site itself. Clerks are not is_staff: the admin sends them to its login.
     "admin/receipts/import/": rule(STAFF_ONLY),
+    # An import job and its rejects: the uploader (staff here) and superusers; GET only.
+    "admin/receipts/import/<int:pk>/": rule(STAFF_ONLY),
+    "admin/receipts/import/<int:pk>/ditolak.csv": rule(STAFF_ONLY),
     "admin/": rule(STAFF_ONLY),
     "admin/login/": rule(EVERYONE),
     "admin/logout/": rule(ANYTHING),
@@ -295,6 +299,12 @@ def world(
     )
     rows["django_tasks_database/dbtaskresult"] = task
 
+    from receipts.models import ImportJob, ImportJobStatus
+
+    import_job = ImportJob.objects.create(
+        uploaded_by=staff, token="matrix", file_name="resi.csv", size=1,
+        status=ImportJobStatus.DONE, counts={"rejected": 1}, rejects=zlib.compress(b"baris"),
+    )  # fmt: skip
     failed = Message.objects.create(
         receipt=card.receipt, occasion="ready", channel="sms", state="failed", error="HTTP 500"
     )
@@ -311,6 +321,7 @@ def world(
         "handover": handover,
         "dispatch": dispatch,
         "message": failed,
+        "import_job": import_job,
     }
 
 
@@ -352,6 +363,7 @@ def url_for(route: str, world) -> str:
             "staf/jadwal/": rows["distribution/pickupschedule"].pk,
             "loket/jadwal/": rows["distribution/pickupschedule"].pk,
             "staf/notifikasi/": world["message"].pk,
+            "admin/receipts/import/": world["import_job"].pk,
         }
         for start, value in pk.items():
             if route.startswith(start):

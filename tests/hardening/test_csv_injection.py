@@ -134,11 +134,14 @@ def test_counter_today_csv_defuses_formulas(
 HOSTILE_ROW = siti(nik="@123", nama=DDE, alamat=LINK, telepon=MINUS)
 
 
-def test_admin_import_rejects_csv_defuses_formulas(staff_client, sepinggan):
+def test_admin_import_rejects_csv_defuses_formulas(
+    staff_client, sepinggan, django_capture_on_commit_callbacks
+):
     upload = SimpleUploadedFile("resi.csv", csv_text(HOSTILE_ROW).encode(), "text/csv")
-    response = staff_client.post("/admin/receipts/import/", {"file": upload})
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's job, run on commit
+        response = staff_client.post("/admin/receipts/import/", {"file": upload})
     assert response.status_code == 302
-    download = staff_client.get(response["Location"].replace("hasil=", "unduh="))
+    download = staff_client.get(response["Location"] + "ditolak.csv")
     assert download.status_code == 200
     text = download.content.decode("utf-8")
     assert text.startswith("\ufeff")

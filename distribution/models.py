@@ -519,3 +519,39 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date:%d-%m-%Y} {self.name}"
+
+
+class IdempotencyKey(models.Model):
+    """The one-time token of a staff create form, recorded with what it created.
+
+    Every create form (blank batch, print run, dispatch, pickup days) carries a random token
+    made when it is rendered. The service inserts this row first in the transaction that
+    creates the rows, so a second submission of the same form (a retry after a dropped
+    connection, a double click, a reload of the POST) meets the unique constraint and is
+    answered with the first result instead of creating again (distribution.idempotency).
+    """
+
+    class Kind(models.TextChoices):
+        BLANK_BATCH = "blank_batch", _("batch blanko")
+        PRINT_RUN = "print_run", _("proses cetak")
+        DISPATCH = "dispatch", _("kiriman")
+        PICKUP_DAYS = "pickup_days", _("jadwal pengambilan")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What the first submission created: the batch, the run, the dispatch (empty when one
+    # run was sent in several dispatches), the first of the pickup days.
+    object_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # Nobody edits these by hand: no permissions, no admin page.
+        default_permissions = ()
+        constraints = [
+            # Per account: another account's token can never answer with this one's result.
+            models.UniqueConstraint(fields=["user", "key"], name="idempotencykey_once_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.key}"

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from disdukcapil.errors import ApplicationError
-from distribution import selectors, services
+from distribution import idempotency, selectors, services
 from distribution.access import staff_page
 from distribution.confirm import arrival_confirm_page, confirm_page, is_confirmed
 from distribution.forms import (
@@ -26,7 +26,15 @@ from distribution.forms import (
     PrintRunForm,
     SpoilCardForm,
 )
-from distribution.models import Card, Dispatch, DispatchItem, PickupSchedule, PrintRun
+from distribution.idempotency import BadToken
+from distribution.models import (
+    Card,
+    Dispatch,
+    DispatchItem,
+    IdempotencyKey,
+    PickupSchedule,
+    PrintRun,
+)
 from receipts.models import Kelurahan
 from receipts.selectors import stale_receipts
 
@@ -66,10 +74,20 @@ def dashboard(request):
 @staff_page("distribution.add_blankbatch")
 def batch_create(request):
     form = BlankBatchForm(request.POST)
+    try:
+        key = idempotency.submitted_key(request)
+    except BadToken:
+        return idempotency.refused(request)
     if not form.is_valid():
         return _dashboard(request, batch_form=form, status=400)
     try:
-        batch = services.blank_batch_receive(**form.cleaned_data, actor=request.user)
+        batch = services.blank_batch_receive(
+            **form.cleaned_data, actor=request.user, idempotency_key=key
+        )
+    except services.AlreadySubmitted as exc:
+        return idempotency.replay(
+            request, exc.record, kind=IdempotencyKey.Kind.BLANK_BATCH, to="staf:dashboard"
+        )
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         return _dashboard(request, batch_form=form, status=409)
@@ -113,10 +131,24 @@ def run_preview(request):
 @staff_page("distribution.add_printrun")
 def run_create(request):
     form = PrintRunForm(request.POST)
+    try:
+        key = idempotency.submitted_key(request)
+    except BadToken:
+        return idempotency.refused(request)
     if not form.is_valid():
         return _run_form_page(request, form, status=400)
     try:
-        run = services.print_run_create(**form.cleaned_data, actor=request.user)
+        run = services.print_run_create(
+            **form.cleaned_data, actor=request.user, idempotency_key=key
+        )
+    except services.AlreadySubmitted as exc:
+        return idempotency.replay(
+            request,
+            exc.record,
+            kind=IdempotencyKey.Kind.PRINT_RUN,
+            to="staf:run_detail",
+            pk=exc.record.object_id,
+        )
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         return _run_form_page(request, form, status=409)
@@ -253,6 +285,10 @@ def card_spoil(request, pk):
 @staff_page("distribution.add_dispatch")
 def run_dispatch(request, pk):
     run = get_object_or_404(PrintRun, pk=pk)
+    try:
+        key = idempotency.submitted_key(request)
+    except BadToken:
+        return idempotency.refused(request)
     unsent = (
         run.cards.filter(outcome=Card.Outcome.PRINTED, dispatch_items__isnull=True)
         .values("receipt__collection_kecamatan__name")
@@ -275,9 +311,20 @@ def run_dispatch(request, pk):
             action=reverse("staf:run_dispatch", args=[run.pk]),
             button=_("Ya, kirim"),
             back=reverse("staf:run_detail", args=[run.pk]),
+            carry=(idempotency.FIELD,),
         )
     try:
-        dispatches = services.dispatch_create(print_run=run, actor=request.user)
+        dispatches = services.dispatch_create(
+            print_run=run, actor=request.user, idempotency_key=key
+        )
+    except services.AlreadySubmitted as exc:
+        if exc.record.object_id is not None:  # the run went out in one dispatch
+            to, target = "staf:dispatch_detail", exc.record.object_id
+        else:
+            to, target = "staf:run_detail", run.pk
+        return idempotency.replay(
+            request, exc.record, kind=IdempotencyKey.Kind.DISPATCH, to=to, pk=target
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("staf:run_detail", pk=run.pk)
@@ -379,6 +426,10 @@ def dispatch_receive(request, pk):
 def dispatch_schedule(request, pk):
     dispatch = get_object_or_404(Dispatch.objects.select_related("kecamatan"), pk=pk)
     form = PickupScheduleForm(request.POST)
+    try:
+        key = idempotency.submitted_key(request)
+    except BadToken:
+        return idempotency.refused(request)
     if not form.is_valid():
         return _dispatch_page(request, dispatch, schedule_form=form, status=400)
     # One day per kelurahan whose residents have cards in this dispatch, in code order.
@@ -392,7 +443,15 @@ def dispatch_schedule(request, pk):
     warnings = services.pickup_day_warnings(kecamatan=dispatch.kecamatan, entries=entries)
     try:
         published = services.pickup_schedule_publish(
-            kecamatan=dispatch.kecamatan, entries=entries, actor=request.user
+            kecamatan=dispatch.kecamatan, entries=entries, actor=request.user, idempotency_key=key
+        )
+    except services.AlreadySubmitted as exc:
+        return idempotency.replay(
+            request,
+            exc.record,
+            kind=IdempotencyKey.Kind.PICKUP_DAYS,
+            to="staf:dispatch_detail",
+            pk=dispatch.pk,
         )
     except ApplicationError as exc:
         form.add_error(None, exc.message)

@@ -5,7 +5,7 @@ One module per sub-domain; the public names are re-exported here so callers writ
 ``receipts.services``; reads live in ``distribution.selectors``.
 
 Locking policy (lock in this order when more than one is needed, to avoid deadlocks):
-BlankBatch rows (oldest first) -> PrintRun / Dispatch row -> Receipt rows (by id) ->
+the form's IdempotencyKey row (inserted first, see _claim_key) -> BlankBatch rows (oldest first) -> PrintRun / Dispatch row -> Receipt rows (by id) ->
 HandOver row.
 
 The actions that take locks in that order are ``transaction.atomic(durable=True)``: they must
@@ -17,7 +17,7 @@ the caller commits, and print_run_create's SKIP LOCKED would pass over receipts 
 itself holds. blank_batch_receive and pickup_schedule_publish lock nothing and may be nested.
 """
 
-from distribution.services._common import DistributionError
+from distribution.services._common import AlreadySubmitted, DistributionError
 from distribution.services.dispatch import dispatch_create, dispatch_receive
 from distribution.services.handovers import (
     HandOverError,
@@ -44,6 +44,7 @@ from distribution.services.schedules import (
 from distribution.services.stock import blank_batch_receive
 
 __all__ = [
+    "AlreadySubmitted",
     "DistributionError",
     "HandOverError",
     "PickupEntry",

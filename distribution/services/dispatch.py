@@ -10,21 +10,32 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distribution.models import Card, Dispatch, DispatchItem, Officer, PrintRun
+from distribution.models import Card, Dispatch, DispatchItem, IdempotencyKey, Officer, PrintRun
 from distribution.printing_stats import printing_stats_refresh
-from distribution.services._common import DistributionError, _transition_all
+from distribution.services._common import (
+    DistributionError,
+    _claim_key,
+    _settle_key,
+    _transition_all,
+)
 from receipts import public_version
 from receipts.models import Status
 
 
 @transaction.atomic(durable=True)
 def dispatch_create(
-    *, actor, print_run: PrintRun | None = None, cards: Iterable[Card] | None = None
+    *,
+    actor,
+    print_run: PrintRun | None = None,
+    cards: Iterable[Card] | None = None,
+    idempotency_key: str | None = None,
 ) -> list[Dispatch]:
     """Send the printed, not yet sent cards of a run (or the given cards) to their kecamatan.
 
     One dispatch per collection kecamatan; the receipts become ``dispatched``.
+    ``idempotency_key``: the form's token; a second submission with it raises AlreadySubmitted.
     """
+    claim = _claim_key(idempotency_key, kind=IdempotencyKey.Kind.DISPATCH, actor=actor)
     if (print_run is None) == (cards is None):
         raise TypeError("dispatch_create() takes either print_run or cards")
     if print_run is not None:
@@ -66,6 +77,7 @@ def dispatch_create(
         for dispatch in dispatches
         for card_id, _receipt_id in by_kecamatan[dispatch.kecamatan_id]
     ]
+    _settle_key(claim, dispatches[0].pk if len(dispatches) == 1 else None)
     # No batch_size: one INSERT on PostgreSQL; Django splits by SQLite's variable limit itself.
     DispatchItem.objects.bulk_create(items)
     for dispatch in dispatches:

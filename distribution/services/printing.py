@@ -12,10 +12,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distribution.models import BlankBatch, Card, PrintRun
+from distribution.models import BlankBatch, Card, IdempotencyKey, PrintRun
 from distribution.printing_stats import printing_plan_lock, printing_stats_refresh
 from distribution.selectors import blank_batches_with_stock, blank_stock_totals, print_queue
-from distribution.services._common import DistributionError, _transition_all
+from distribution.services._common import (
+    DistributionError,
+    _claim_key,
+    _settle_key,
+    _transition_all,
+)
 from receipts import public_version
 from receipts.models import Kecamatan, Status
 from receipts.services import receipt_transition
@@ -95,13 +100,21 @@ def _card_serial(batch: BlankBatch, attempt: int) -> str:
 
 @transaction.atomic(durable=True)
 def print_run_create(
-    *, kecamatan: Kecamatan | None, count: int, cutoff_date: datetime.date, actor
+    *,
+    kecamatan: Kecamatan | None,
+    count: int,
+    cutoff_date: datetime.date,
+    actor,
+    idempotency_key: str | None = None,
 ) -> PrintRun:
     """Allocate the oldest waiting receipts to blanks, oldest batch first; return the run.
 
     Takes what there is when fewer blanks or receipts exist than asked (``allocated`` then
     falls short of ``requested``). Everything commits together or not at all.
+    ``idempotency_key``: the form's token; a second submission with it raises AlreadySubmitted
+    (pointing to this run) instead of creating a second run.
     """
+    claim = _claim_key(idempotency_key, kind=IdempotencyKey.Kind.PRINT_RUN, actor=actor)
     _check_run_request(count=count, cutoff_date=cutoff_date)
     now = timezone.now()
 
@@ -153,6 +166,7 @@ def print_run_create(
         # F() so the database adds to the value it holds; one UPDATE per batch touched.
         BlankBatch.objects.filter(pk=batch.pk).update(used=F("used") + take)
     _cards_insert(run=run, rows=rows)
+    _settle_key(claim, run.pk)
 
     _transition_all(
         receipt_ids=receipt_ids,

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from disdukcapil.audit import acting_as
 from distribution import hooks
-from distribution.models import PickupSchedule
-from distribution.services._common import DistributionError
+from distribution.models import IdempotencyKey, PickupSchedule
+from distribution.services._common import DistributionError, _claim_key, _settle_key
 from receipts import public_version
 from receipts.models import Kecamatan, Kelurahan, Receipt, Status
 
@@ -148,9 +148,17 @@ def pickup_schedule_plan(
 
 @transaction.atomic
 def pickup_schedule_publish(
-    *, kecamatan: Kecamatan, entries: Sequence[PickupEntry], actor
+    *,
+    kecamatan: Kecamatan,
+    entries: Sequence[PickupEntry],
+    actor,
+    idempotency_key: str | None = None,
 ) -> list[PickupSchedule]:
-    """Publish pickup days for a kecamatan in one go; all entries are saved or none."""
+    """Publish pickup days for a kecamatan in one go; all entries are saved or none.
+
+    ``idempotency_key``: the form's token; a second submission with it raises AlreadySubmitted.
+    """
+    claim = _claim_key(idempotency_key, kind=IdempotencyKey.Kind.PICKUP_DAYS, actor=actor)
     if not entries:
         raise DistributionError(_("Tidak ada jadwal untuk diterbitkan."))
     for entry in entries:
@@ -195,6 +203,7 @@ def pickup_schedule_publish(
             for entry in entries
         ]
     )
+    _settle_key(claim, schedules[0].pk if schedules else None)
     # bulk_create sends no post_save: write the audit entries the auditlog registry would.
     for schedule in schedules:
         if schedule.pk is not None:

@@ -7,17 +7,27 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distribution.models import BlankBatch
-from distribution.services._common import DistributionError
+from distribution.models import BlankBatch, IdempotencyKey
+from distribution.services._common import DistributionError, _claim_key, _settle_key
 
 logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
 def blank_batch_receive(
-    *, reference: str, quantity: int, received_on: datetime.date, actor, note: str = ""
+    *,
+    reference: str,
+    quantity: int,
+    received_on: datetime.date,
+    actor,
+    note: str = "",
+    idempotency_key: str | None = None,
 ) -> BlankBatch:
-    """Record a delivery of blank cards from Ditjen Dukcapil."""
+    """Record a delivery of blank cards from Ditjen Dukcapil.
+
+    ``idempotency_key``: the form's token; a second submission with it raises AlreadySubmitted.
+    """
+    claim = _claim_key(idempotency_key, kind=IdempotencyKey.Kind.BLANK_BATCH, actor=actor)
     reference = (reference or "").strip()
     if not reference:
         raise DistributionError(_("Nomor surat/referensi batch wajib diisi."))
@@ -39,5 +49,6 @@ def blank_batch_receive(
         note=note[:255],
         received_by=actor,
     )
+    _settle_key(claim, batch.pk)
     logger.info("blank batch %s (%s blanks) recorded by %s", reference, quantity, actor)
     return batch

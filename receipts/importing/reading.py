@@ -62,6 +62,34 @@ def header_key(name: str) -> str:
     return _KEY_RE.sub("", (name or "").strip().lstrip("\ufeff").casefold())
 
 
+def _seekable(binary) -> bool:
+    seekable = getattr(binary, "seekable", None)
+    return seekable() if seekable is not None else hasattr(binary, "seek")
+
+
+class _Replayed(io.RawIOBase):
+    """The bytes already read from a stream that cannot seek back, then the rest of it."""
+
+    def __init__(self, start: bytes, rest):
+        self.start = memoryview(start)
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.start:
+            count = min(len(buffer), len(self.start))
+            buffer[:count] = self.start[:count]
+            self.start = self.start[count:]
+            return count
+        data = self.rest.read1(len(buffer)) if hasattr(self.rest, "read1") else None
+        if data is None:
+            data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def open_text(binary) -> io.TextIOWrapper:
     """Wrap a binary file: UTF-8 (BOM or not); Windows-1252 if the start is not UTF-8.
 
@@ -69,8 +97,10 @@ def open_text(binary) -> io.TextIOWrapper:
     on the first 64 KiB; a file that turns out not to be UTF-8 further on is refused whole.
     """
     start = binary.read(65536)
-    if hasattr(binary, "seek"):
+    if _seekable(binary):
         binary.seek(0)
+    else:  # a pipe (``zcat resi.csv.gz | manage.py import_receipts /dev/stdin``): read on
+        binary = io.BufferedReader(_Replayed(start, binary))
     if b"\x00" in start:  # a spreadsheet (.xlsx/.xls), UTF-16 text or another binary file
         raise ImportFormatError(
             _("Berkas bukan berkas teks CSV (mis. berkas Excel .xlsx): simpan sebagai CSV UTF-8.")

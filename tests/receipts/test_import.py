@@ -67,6 +67,29 @@ def test_windows_1252_file_is_read(places):
     assert Resident.objects.get().address == "Jl. Sepinggan – Blok É"
 
 
+class _Pipe(io.BytesIO):
+    """A stream that cannot seek back, as a FIFO or ``/dev/stdin`` behind a pipe."""
+
+    def seekable(self):
+        return False
+
+    def seek(self, *args):
+        raise io.UnsupportedOperation("seek")
+
+
+def test_a_pipe_is_read_whole_although_its_start_is_read_twice(places):
+    # More than the 64 KiB read for the encoding guess, with a row across that boundary.
+    rows = [
+        siti(nik=make_nik(district_code="64.71.05", birth_date=datetime.date(1990, 3, 14),
+                          sex="P", serial=n), nomor_resi=f"BPN-{n:09d}", alamat="Jl. " + "x" * 90)
+        for n in range(1, 401)
+    ]  # fmt: skip
+    data = csv_text(*rows).encode()
+    assert len(data) > 65536
+    result = import_receipts(_Pipe(data))
+    assert (result.rows, result.inserted, result.rejected) == (400, 400, 0)
+
+
 def test_both_date_formats_and_slashes_are_accepted(places):
     result, rejects = run(
         csv_text(

@@ -1,6 +1,9 @@
 """``manage.py import_receipts FILE [--dry-run] [--rejects OUT.csv]``: bulk import of receipts."""
 
+import contextlib
+import signal
 import sys
+import threading
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -13,6 +16,30 @@ from receipts.importing import (
     import_receipts,
     write_rejects_csv,
 )
+
+
+class Terminated(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error to catch
+    """SIGTERM arrived: unwinds the import as Ctrl-C would (a BaseException, so that no
+    ``except Exception`` on the way swallows it)."""
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """SIGTERM raises Terminated in the main thread: the validation workers are stopped, the
+    transaction rolls back and the import lock is released before the process exits (issue
+    16.13). By default SIGTERM ends Python without running any of that."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Command(BaseCommand):
@@ -67,18 +94,24 @@ class Command(BaseCommand):
             if rejects:
                 rejects_out = open(rejects, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
                 writer = SafeWriter(rejects_out, dialect="staff")
-            result = import_receipts(
-                source,
-                dry_run=dry_run,
-                on_reject=on_reject if (rejects or options["verbosity"] > 0) else None,
-                progress=progress,
-                workers=workers,
-                on_header=(
-                    (lambda header: write_rejects_csv([], header, rejects_out))
-                    if rejects_out
-                    else None
-                ),
-            )
+            with _sigterm_unwinds():
+                result = import_receipts(
+                    source,
+                    dry_run=dry_run,
+                    on_reject=on_reject if (rejects or options["verbosity"] > 0) else None,
+                    progress=progress,
+                    workers=workers,
+                    on_header=(
+                        (lambda header: write_rejects_csv([], header, rejects_out))
+                        if rejects_out
+                        else None
+                    ),
+                )
+        except Terminated:
+            raise CommandError(
+                _("Impor dihentikan (SIGTERM): transaksinya dibatalkan, tidak ada yang disimpan."),
+                returncode=128 + signal.SIGTERM,
+            ) from None
         except ImportFormatError as error:
             raise CommandError(error.message) from None
         except DatabaseError as error:

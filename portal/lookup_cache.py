@@ -2,9 +2,11 @@
 
 A resident's status must never be stale, so a cached body is used only when it was rendered
 for what the database holds *now*. Every lookup still makes one query on the unique index of
-the receipt number (as any page must); it reads the receipt's status, the moment it last
-changed, and the value of ``PublicDataVersion``, and the body is served only when all three
-match the ones it was rendered with:
+the receipt number (as any page must): when a body is kept for the number, the stamp query
+(``selectors.receipt_stamp``); when none is (a resident's first lookup, most of real traffic),
+the lookup's own statement, which reads the same stamp with the page's data. The stamp is the
+receipt's status, the moment it last changed, and the value of ``PublicDataVersion``, and a
+kept body is served only when all three match the ones it was rendered with:
 
 - every status change goes through ``receipts.services``, which always moves
   ``status_changed_at``: after a hand-over or an arrival the old body is unusable at once;

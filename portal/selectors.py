@@ -1,9 +1,12 @@
 """Reads for the public pages: one receipt's public facts, and the city's progress figures.
 
-Both are shaped for a constant, small number of queries: the lookup costs 2 queries, plus 1 for
-the pickup schedule once the card is on its way, plus 2 for a receipt still waiting to be
-printed (its queue position, and the precomputed printing figures of distribution.PrintingPlan);
-the statistics cost 5 GROUP BY queries, whatever the size of the tables.
+Both are shaped for a constant, small number of queries. A lookup is one SQL statement for
+every status (``receipt_lookup``): raw SQL built once per backend, returning plain values
+(the timeline and pickup days aggregated in the database, the queue position from the day
+counts of receipts/queue_days.py, the PrintingPlan row for a waiting receipt), so a request
+compiles no ORM query and builds no model instance but the plan row. A kept body is checked
+with ``receipt_stamp``, one statement too. The statistics cost 5 GROUP BY queries, whatever
+the size of the tables.
 """
 
 import datetime

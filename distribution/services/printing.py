@@ -114,7 +114,8 @@ def print_run_create(
         raise DistributionError(_no_stock_message())
     # The plan row before the receipts: moving them out of `recorded` locks their days'
     # rows of receipts_queueday (its triggers), and card_mark_spoiled holds the plan row when
-    # its receipt rejoins a day of the queue. Taken the other way round, the two deadlock.
+    # its receipt rejoins a day of the queue. Taken the other way round, the two can deadlock
+    # (from the lock order; tests/receipts/test_queue_days.py runs them at once).
     printing_plan_lock()
 
     # The oldest eligible receipts, ties by number (served by the partial index

@@ -374,6 +374,9 @@ NOTIFY_BATCH = env_int("NOTIFY_BATCH", 20)
 NOTIFY_DRAIN_SECONDS = env_int("NOTIFY_DRAIN_SECONDS", 30)
 NOTIFY_PARALLEL_DRAINS = env_int("NOTIFY_PARALLEL_DRAINS", 2)
 NOTIFY_TICK_SECONDS = env_int("NOTIFY_TICK_SECONDS", 60)
+# A corrected or cancelled pickup day is told this long after the change, so that a day
+# corrected again meanwhile is told once, as it ends up (docs/notifications.md).
+NOTIFY_PICKUP_CHANGE_HOLD_SECONDS = env_int("NOTIFY_PICKUP_CHANGE_HOLD_SECONDS", 300)
 # Reminders for a card still uncollected this many days after it became ready.
 NOTIFY_UNCOLLECTED_DAYS = [int(d) for d in env_list("NOTIFY_UNCOLLECTED_DAYS", "14,30")][:2]
 NOTIFY_REMINDER_WINDOW_DAYS = env_int("NOTIFY_REMINDER_WINDOW_DAYS", 7)

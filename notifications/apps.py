@@ -14,3 +14,4 @@ class NotificationsConfig(AppConfig):
 
         receipts_hooks.register_status_listener(occasions.on_status_change)
         distribution_hooks.register_pickup_listener(occasions.on_pickup_days_published)
+        distribution_hooks.register_pickup_change_listener(occasions.on_pickup_days_changed)

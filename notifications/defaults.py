@@ -32,6 +32,14 @@ _SHORT = {
             "Resi {nomor}: data perlu diperiksa. Silakan datang ke Disdukcapil, "
             "{alamat_disdukcapil}, {jam_disdukcapil}. Bawa resi asli dan KK."
         ),
+        "pickup_changed": (
+            "PERUBAHAN jadwal ambil e-KTP resi {nomor}: sekarang {jadwal_tanggal} di "
+            "{tempat_jadwal}, Kec. {kecamatan}. Jadwal sebelumnya tidak berlaku. Cek: {tautan}"
+        ),
+        "pickup_cancelled": (
+            "Jadwal ambil e-KTP resi {nomor} pada {jadwal_tanggal} di Kec. {kecamatan} "
+            "DIBATALKAN. {jadwal_berikutnya}Cek: {tautan}"
+        ),
     },
     "en": {
         "ready": (
@@ -59,6 +67,15 @@ _SHORT = {
             "Receipt {nomor}: your data needs checking. Please visit Disdukcapil, "
             "{alamat_disdukcapil}, {jam_disdukcapil}. Bring the original receipt and KK."
         ),
+        "pickup_changed": (
+            "CHANGED pickup day for e-KTP receipt {nomor}: now {jadwal_tanggal} at "
+            "{tempat_jadwal}, {kecamatan} office. The earlier day no longer applies. "
+            "Check: {tautan}"
+        ),
+        "pickup_cancelled": (
+            "The pickup day of {jadwal_tanggal} for e-KTP receipt {nomor} at the {kecamatan} "
+            "office is CANCELLED. {jadwal_berikutnya}Check: {tautan}"
+        ),
     },
 }
 
@@ -70,6 +87,8 @@ _SUBJECT = {
         "uncollected_1": "e-KTP Anda belum diambil (resi {nomor})",
         "uncollected_2": "e-KTP Anda belum diambil (resi {nomor})",
         "on_hold": "Resi {nomor}: mohon datang ke Disdukcapil",
+        "pickup_changed": "Jadwal pengambilan e-KTP diubah (resi {nomor})",
+        "pickup_cancelled": "Jadwal pengambilan e-KTP dibatalkan (resi {nomor})",
     },
     "en": {
         "ready": "Your e-KTP is ready (receipt {nomor})",
@@ -78,6 +97,8 @@ _SUBJECT = {
         "uncollected_1": "Your e-KTP is waiting (receipt {nomor})",
         "uncollected_2": "Your e-KTP is waiting (receipt {nomor})",
         "on_hold": "Receipt {nomor}: please visit Disdukcapil",
+        "pickup_changed": "Your e-KTP pickup day has changed (receipt {nomor})",
+        "pickup_cancelled": "Your e-KTP pickup day is cancelled (receipt {nomor})",
     },
 }
 

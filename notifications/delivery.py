@@ -34,6 +34,7 @@ from notifications.models import (
     Message,
     MessageState,
     Occasion,
+    PickupChange,
 )
 from notifications.occasions import OCCASION_STATUS, allowed_channels
 from notifications.phones import normalize_phone
@@ -68,6 +69,7 @@ class BatchContext:
         )
         self.templates: dict[tuple[str, str, str], dict] = {}
         self.pickups: dict[tuple[int, int], object] = {}
+        self.changes: dict[int, int] = {}
 
     def template(self, message: Message) -> dict:
         key = (message.occasion, message.channel, message.language)
@@ -76,6 +78,17 @@ class BatchContext:
                 occasion=message.occasion, channel=message.channel, language=message.language
             )
         return self.templates[key]
+
+    def latest_change(self, change) -> int:
+        """The id of the newest change of ``change``'s pickup day."""
+        if change.schedule_id not in self.changes:
+            self.changes[change.schedule_id] = (
+                PickupChange.objects.filter(schedule_id=change.schedule_id)
+                .order_by("-at", "-pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+        return self.changes[change.schedule_id]
 
     def pickup_day(self, receipt: Receipt):
         key = (receipt.collection_kecamatan_id, receipt.resident.kelurahan_id)
@@ -112,7 +125,7 @@ def messages_claim(*, batch: int, now=None) -> tuple[str, list[Message]]:
         )
     claimed = list(
         Message.objects.filter(claim_token=token, state=MessageState.SENDING)
-        .select_related("receipt__collection_kecamatan", "receipt__resident")
+        .select_related("receipt__collection_kecamatan", "receipt__resident", "pickup_change")
         .order_by("next_attempt_at", "pk")
     )
     return token, claimed
@@ -156,7 +169,10 @@ def build_outgoing(message: Message, context: BatchContext | None = None) -> Out
     receipt = message.receipt
     template = context.template(message)
     schedule = context.pickup_day(receipt)
-    facts = rendering.facts_for(receipt=receipt, language=message.language, schedule=schedule)
+    change = message.pickup_change if message.pickup_change_id else None
+    facts = rendering.facts_for(
+        receipt=receipt, language=message.language, schedule=schedule, change=change
+    )
     headers = {}
     if message.channel == "email":
         url = rendering.opt_out_url(resident_id=receipt.resident_id, channel="email")
@@ -180,6 +196,11 @@ def build_outgoing(message: Message, context: BatchContext | None = None) -> Out
             )
         message.body = rendering.render(template["body"], facts)
         message.subject = rendering.render(template["subject"], facts)[:200]
+        # Remember which day the text named: those told it are told again if it changes.
+        if change is not None and change.change == "updated":
+            message.schedule_id = change.schedule_id
+        elif schedule is not None and rendering.names_schedule(template["body"]):
+            message.schedule_id = schedule.pk
     return Outgoing(
         to=message.recipient,
         body=message.body,
@@ -221,7 +242,9 @@ def fallback_create(message: Message) -> Message | None:
         channels = channels[channels.index(message.channel) + 1 :]
     tried = set(
         Message.objects.filter(
-            receipt_id=message.receipt_id, occasion=message.occasion
+            receipt_id=message.receipt_id,
+            occasion=message.occasion,
+            pickup_change_id=message.pickup_change_id,
         ).values_list("channel", flat=True)
     )
     for channel in channels:
@@ -235,6 +258,8 @@ def fallback_create(message: Message) -> Message | None:
                     channel=channel,
                     priority=message.priority,
                     language=message.language,
+                    pickup_change_id=message.pickup_change_id,
+                    schedule_id=message.schedule_id if message.pickup_change_id else None,
                     next_attempt_at=quiet.next_allowed(),
                 )
             ],
@@ -254,6 +279,7 @@ def message_fail(message: Message, token: str, error: str) -> None:
         finished_at=now,
         body=message.body,
         subject=message.subject,
+        schedule_id=message.schedule_id,
     )
     if done:
         logger.warning("message %s failed on %s: %s", message.pk, message.channel, error)
@@ -264,6 +290,10 @@ def _skip_reason(message: Message, context: BatchContext) -> str:
     receipt = message.receipt
     if receipt.status != OCCASION_STATUS[Occasion(message.occasion)]:
         return "status resi berubah"
+    if message.pickup_change_id and message.pickup_change_id != context.latest_change(
+        message.pickup_change
+    ):
+        return "jadwal berubah lagi: yang terbaru yang dikirim"
     if (receipt.resident_id, message.channel) in context.opted_out:
         return "penduduk menolak pesan di saluran ini"
     if not message.recipient:
@@ -311,6 +341,7 @@ def deliver_one(
             error=error.message,
             body=message.body,
             subject=message.subject,
+            schedule_id=message.schedule_id,
             next_attempt_at=quiet.next_allowed(now + datetime.timedelta(seconds=delay)),
         )
         result.retried += 1
@@ -329,6 +360,7 @@ def deliver_one(
         state=MessageState.SENT,
         body=message.body,
         subject=message.subject,
+        schedule_id=message.schedule_id,
         provider_id=provider_id[:128],
         recipient=message.recipient,
         sent_at=timezone.now(),

@@ -18,6 +18,8 @@ class Occasion(models.TextChoices):
     UNCOLLECTED_FIRST = "uncollected_1", _("Belum diambil (pengingat pertama)")
     UNCOLLECTED_SECOND = "uncollected_2", _("Belum diambil (pengingat kedua)")
     ON_HOLD = "on_hold", _("Perlu ke Disdukcapil")
+    PICKUP_CHANGED = "pickup_changed", _("Jadwal pengambilan diubah")
+    PICKUP_CANCELLED = "pickup_cancelled", _("Jadwal pengambilan dibatalkan")
 
 
 class Channel(models.TextChoices):
@@ -37,6 +39,57 @@ class MessageState(models.TextChoices):
 
 
 REMINDERS = ("pickup_reminder", "uncollected_1", "uncollected_2")
+
+# Told again when a pickup day is corrected or cancelled: one message per change (PickupChange),
+# not one per receipt and channel, since a day may be corrected more than once.
+PICKUP_CHANGES = ("pickup_changed", "pickup_cancelled")
+
+
+class PickupChange(models.Model):
+    """A published pickup day as it was corrected to, or as it was when it was cancelled.
+
+    The messages about it render from this snapshot (a cancelled day's row is gone). Only the
+    newest change of a day is told: an older one's waiting messages are cancelled when a newer
+    one is recorded, so a day corrected twice in a few minutes gives one message, the latest.
+    """
+
+    class Change(models.TextChoices):
+        UPDATED = "updated", _("diubah")
+        CANCELLED = "cancelled", _("dibatalkan")
+
+    # Not a foreign key: a cancelled day's row is deleted, its changes stay.
+    schedule_id = models.PositiveBigIntegerField(_("jadwal"), db_index=True)
+    change = models.CharField(_("perubahan"), max_length=10, choices=Change.choices)
+    kecamatan = models.ForeignKey(
+        "receipts.Kecamatan",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("kecamatan"),
+    )
+    kelurahan = models.ForeignKey(
+        "receipts.Kelurahan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kelurahan"),
+    )
+    date = models.DateField(_("tanggal"))
+    start_time = models.TimeField(_("jam mulai"))
+    end_time = models.TimeField(_("jam selesai"))
+    place = models.CharField(_("tempat"), max_length=255, blank=True)
+    # When the change was committed (the service's clock): orders two changes of one day.
+    at = models.DateTimeField(_("waktu"))
+    told = models.PositiveIntegerField(_("penduduk diberi tahu"), default=0)
+
+    class Meta:
+        verbose_name = _("perubahan jadwal pengambilan")
+        verbose_name_plural = _("perubahan jadwal pengambilan")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.schedule_id} {self.change} {self.date}"
+
 
 # States a worker may still act on.
 OPEN_STATES = (MessageState.PENDING, MessageState.SENDING)
@@ -87,6 +140,18 @@ class Message(models.Model):
         related_name="+",
         verbose_name=_("dikirim ulang oleh"),
     )
+    # The pickup day the text names (set when it is rendered; for a correction, when it is
+    # written): who was told a day is who is told again when it changes.
+    schedule_id = models.PositiveBigIntegerField(_("jadwal yang disebut"), null=True, blank=True)
+    # For pickup_changed / pickup_cancelled: the change it tells.
+    pickup_change = models.ForeignKey(
+        PickupChange,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("perubahan jadwal"),
+    )
 
     class Meta:
         verbose_name = _("pesan")
@@ -94,7 +159,15 @@ class Message(models.Model):
         permissions = [("resend_message", _("Boleh mengirim ulang pesan yang gagal"))]
         constraints = [
             models.UniqueConstraint(
-                fields=["receipt", "occasion", "channel"], name="message_once_per_channel"
+                fields=["receipt", "occasion", "channel"],
+                condition=Q(pickup_change__isnull=True),
+                name="message_once_per_channel",
+            ),
+            # A pickup day may change more than once: once per change, receipt and channel.
+            models.UniqueConstraint(
+                fields=["receipt", "pickup_change", "channel"],
+                condition=Q(pickup_change__isnull=False),
+                name="message_once_per_pickup_change",
             ),
             models.CheckConstraint(
                 condition=Q(state__in=[s.value for s in MessageState]), name="message_state_valid"
@@ -112,6 +185,12 @@ class Message(models.Model):
                 fields=["channel", "provider_id"],
                 condition=~Q(provider_id=""),
                 name="message_provider_idx",
+            ),
+            # Who was told a pickup day, when it is corrected or cancelled.
+            models.Index(
+                fields=["schedule_id"],
+                condition=Q(schedule_id__isnull=False),
+                name="message_schedule_idx",
             ),
             # The staff page: messages per day and state.
             models.Index(fields=["created_at", "state"], name="message_created_state_idx"),

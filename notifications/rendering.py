@@ -22,6 +22,8 @@ PLACEHOLDERS = {
     "telepon_kantor": _("telepon kantor kecamatan"),
     "jadwal": _("kalimat jadwal pengambilan (kosong bila belum ada)"),
     "jadwal_tanggal": _("tanggal dan jam jadwal pengambilan"),
+    "tempat_jadwal": _("tempat jadwal pengambilan"),
+    "jadwal_berikutnya": _("kalimat jadwal berikutnya setelah pembatalan (bila ada)"),
     "hari": _("berapa hari kartu sudah menunggu"),
     "tautan": _("tautan halaman cek resi"),
     "berhenti": _("tautan berhenti berlangganan (e-mail)"),
@@ -98,9 +100,42 @@ def _schedule_text(schedule, language: str) -> str:
     return f"{day} {schedule.start_time:%H.%M}-{schedule.end_time:%H.%M}"
 
 
-def facts_for(*, receipt, language: str, schedule=None, today=None) -> dict:
-    """The values of every placeholder for one receipt (caller passes the pickup day)."""
+# Placeholders that name the pickup day: a message using one told the resident that day.
+SCHEDULE_PLACEHOLDERS = {"jadwal", "jadwal_tanggal", "tempat_jadwal", "jadwal_berikutnya"}
+
+
+def names_schedule(text: str) -> bool:
+    try:
+        return bool(SCHEDULE_PLACEHOLDERS.intersection(placeholders_in(text)))
+    except ValueError:
+        return False
+
+
+def _next_day_text(schedule, language: str) -> str:
+    when = _schedule_text(schedule, language)
+    if not when:
+        if language == "id":
+            return "Jadwal baru akan diberitahukan; kartu tetap bisa diambil di jam loket. "
+        return "A new day will be announced; the card can still be collected in office hours. "
+    place = f" di {schedule.place}" if language == "id" else f" at {schedule.place}"
+    place = place if schedule.place else ""
+    if language == "id":
+        return f"Jadwal berikutnya: {when}{place}. "
+    return f"Next pickup day: {when}{place}. "
+
+
+def facts_for(*, receipt, language: str, schedule=None, today=None, change=None) -> dict:
+    """The values of every placeholder for one receipt (caller passes the pickup day).
+
+    ``change`` (a PickupChange) is the corrected or cancelled day a message tells about: its
+    date is ``jadwal_tanggal``, and ``schedule`` is then the next day still published.
+    """
     kecamatan = receipt.collection_kecamatan
+    next_day = ""
+    if change is not None:
+        if change.change == "cancelled":
+            next_day = _next_day_text(schedule, language)
+        schedule = change
     when = _schedule_text(schedule, language)
     if when:
         jadwal = (
@@ -120,6 +155,8 @@ def facts_for(*, receipt, language: str, schedule=None, today=None) -> dict:
         "telepon_kantor": kecamatan.phone or "-",
         "jadwal": jadwal,
         "jadwal_tanggal": when or "-",
+        "tempat_jadwal": (getattr(schedule, "place", "") or kecamatan.address or "-"),
+        "jadwal_berikutnya": next_day,
         "hari": str(max(days, 0)),
         "tautan": settings.PUBLIC_BASE_URL + receipt.get_absolute_url(),
         "berhenti": "",
@@ -158,6 +195,8 @@ SAMPLE_FACTS = {
     "telepon_kantor": "(0542) 123456",
     "jadwal": "Jadwal ambil kelurahan Anda: Senin, 7 Desember 2026 08.00-12.00. ",
     "jadwal_tanggal": "Senin, 7 Desember 2026 08.00-12.00",
+    "tempat_jadwal": "Aula Kantor Kecamatan",
+    "jadwal_berikutnya": "Jadwal berikutnya: Rabu, 9 Desember 2026 08.00-12.00. ",
     "hari": "14",
     "tautan": "https://ektp.balikpapan.go.id/cek/?nomor=BPN1708050123",
     "berhenti": "https://ektp.balikpapan.go.id/pesan/berhenti/...",

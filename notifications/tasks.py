@@ -34,6 +34,20 @@ def tick() -> dict:
     return created
 
 
+@task(queue_name=QUEUE_DEFAULT)
+def pickup_change_tell(**change) -> int:
+    """A pickup day was corrected or cancelled (after its commit): tell who was told."""
+    import datetime
+
+    from notifications import occasions
+
+    change["date"] = datetime.date.fromisoformat(change["date"])
+    change["start_time"] = datetime.time.fromisoformat(change["start_time"])
+    change["end_time"] = datetime.time.fromisoformat(change["end_time"])
+    change["at"] = datetime.datetime.fromisoformat(change["at"])
+    return occasions.pickup_change_tell(**change)
+
+
 def kick() -> None:
     """New messages were committed: have workers drain them (called on commit)."""
     if has_waiting(deliver_due):

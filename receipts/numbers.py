@@ -70,9 +70,15 @@ def validate_nik_matches(nik: str, birth_date: datetime.date, sex: str) -> None:
         )
 
 
+# Every word's mask has the same width, whatever the word's length: ``Siti Wahyuni`` and
+# ``Sri Wulandari`` both become ``S*** W***``, so the page does not give away how long each
+# part of the name is (with the kelurahan on the same page, lengths narrow a name down).
+MASK = "***"
+
+
 def mask_name(full_name: str) -> str:
-    """Keep the first letter of each word, star the rest: ``Siti Wahyuni`` -> ``S*** W******``."""
-    return " ".join(word[0] + "*" * (len(word) - 1) for word in full_name.split())
+    """The first letter of each word and a fixed-width mask: ``Siti Wahyuni`` -> ``S*** W***``."""
+    return " ".join(word[0] + MASK for word in full_name.split())
 
 
 def initials(full_name: str) -> str:

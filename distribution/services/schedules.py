@@ -1,5 +1,6 @@
 """Pickup schedules: planning and publishing the days a kelurahan collects its cards."""
 
+import copy
 import datetime
 import logging
 import re
@@ -236,13 +237,16 @@ def pickup_schedule_update(
             % {"kelurahan": locked.kelurahan, "date": date.strftime("%d-%m-%Y")},
             "pickup_day_taken",
         )
+    told_before = (locked.date, locked.start_time, locked.end_time, locked.place)
     locked.date, locked.start_time, locked.end_time = date, start_time, end_time
     locked.place, locked.note = place.strip()[:255], note.strip()[:255]
     # save() (not update()) so that django-auditlog records who changed what, from any caller.
     with acting_as(actor):
         locked.save(update_fields=["date", "start_time", "end_time", "place", "note"])
     logger.info("pickup day %s corrected by %s", locked.pk, actor)
-    transaction.on_commit(lambda: _tell_residents_again([locked], change="updated"))
+    if told_before != (locked.date, locked.start_time, locked.end_time, locked.place):
+        # Not for a form sent twice, nor for the note alone (messages do not carry it).
+        transaction.on_commit(lambda: _tell_residents_again([locked], change="updated"))
     public_version.bump()
     return locked
 
@@ -253,9 +257,12 @@ def pickup_schedule_cancel(*, schedule: PickupSchedule, actor) -> None:
     locked = PickupSchedule.objects.select_for_update().filter(pk=schedule.pk).first()
     if locked is None:
         raise DistributionError(_("Jadwal ini sudah dibatalkan."), "pickup_day_gone")
+    # The day as it was (locked, so as committed: not the caller's copy, which may be older);
+    # delete() clears the instance's pk.
+    was = copy.copy(locked)
     # delete() through the model: django-auditlog keeps the deleted day and who deleted it.
     with acting_as(actor):
         locked.delete()
-    logger.info("pickup day %s (%s) cancelled by %s", schedule.pk, schedule, actor)
-    transaction.on_commit(lambda: _tell_residents_again([schedule], change="cancelled"))
+    logger.info("pickup day %s (%s) cancelled by %s", was.pk, was, actor)
+    transaction.on_commit(lambda: _tell_residents_again([was], change="cancelled"))
     public_version.bump()

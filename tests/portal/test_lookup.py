@@ -42,7 +42,7 @@ def test_each_status_shows_its_label(anonymous, receipts_by_status, status):
 def test_result_shows_masked_name_office_and_timeline(anonymous, receipt):
     response = lookup(anonymous, receipt.number)
     html = response.content.decode()
-    assert "S*** W******" in html
+    assert "S*** W***" in html
     assert "Kantor Kecamatan Balikpapan Selatan" in html
     assert "Jl. Marsma R. Iswahyudi No. 1 (contoh)" in html
     assert "Senin–Jumat 08.00–15.00 WITA" in html

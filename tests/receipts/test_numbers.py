@@ -66,4 +66,10 @@ def test_nik_must_match_birth_date_and_sex():
 
 
 def test_mask_name_keeps_first_letters_only():
-    assert mask_name("Siti Wahyuni") == "S*** W******"
+    assert mask_name("Siti Wahyuni") == "S*** W***"
+
+
+def test_mask_name_does_not_give_away_word_lengths():
+    # Two names with the same initials and different word lengths look the same.
+    assert mask_name("Sri Wulandari") == mask_name("Siti Wahyuni") == mask_name("S W")
+    assert mask_name("  Muhammad   bin  Abdullah ") == "M*** b*** A***"

@@ -2,9 +2,11 @@
 
 A resident's status must never be stale, so a cached body is used only when it was rendered
 for what the database holds *now*. Every lookup still makes one query on the unique index of
-the receipt number (as any page must); it reads the receipt's status, the moment it last
-changed, and the value of ``PublicDataVersion``, and the body is served only when all three
-match the ones it was rendered with:
+the receipt number (as any page must): when a body is kept for the number, the stamp query
+(``selectors.receipt_stamp``); when none is (a resident's first lookup, most of real traffic),
+the lookup's own statement, which reads the same stamp with the page's data. The stamp is the
+receipt's status, the moment it last changed, and the value of ``PublicDataVersion``, and a
+kept body is served only when all three match the ones it was rendered with:
 
 - every status change goes through ``receipts.services``, which always moves
   ``status_changed_at``: after a hand-over or an arrival the old body is unusable at once;
@@ -50,8 +52,10 @@ def enabled() -> bool:
 
 
 def stamp(row: tuple) -> tuple:
-    """What a cached body must have been rendered for: the row of ``selectors.receipt_stamp``
-    (status, status_changed_at, version), read *before* the body's data, and today's date."""
+    """What a cached body must have been rendered for: the stamp row (status,
+    status_changed_at, version) read in the same statement as the body's data
+    (``selectors.receipt_lookup``) or on its own to validate a kept body
+    (``selectors.receipt_stamp``), and today's date."""
     return (*row, timezone.localdate())
 
 
@@ -59,10 +63,16 @@ def _key(kind: str, language: str, number: str) -> str:
     return f"{kind}:{language}:{number}"
 
 
+def entry(kind: str, language: str, number: str) -> tuple[tuple, str] | None:
+    """The kept (rendered_for, body), or None: the caller checks ``rendered_for`` against
+    the stamp it reads (portal.views._result_body), and reads no stamp when nothing is kept."""
+    return caches[CACHE_ALIAS].get(_key(kind, language, number))
+
+
 def get(kind: str, language: str, number: str, current: tuple) -> str | None:
-    entry = caches[CACHE_ALIAS].get(_key(kind, language, number))
-    if entry is not None and entry[0] == current:
-        return entry[1]
+    kept = entry(kind, language, number)
+    if kept is not None and kept[0] == current:
+        return kept[1]
     return None
 
 

@@ -1,31 +1,36 @@
 """Reads for the public pages: one receipt's public facts, and the city's progress figures.
 
-Both are shaped for a constant, small number of queries: the lookup costs 2 queries, plus 1 for
-the pickup schedule once the card is on its way, plus 2 for a receipt still waiting to be
-printed (its queue position, and the precomputed printing figures of distribution.PrintingPlan);
-the statistics cost 5 GROUP BY queries, whatever the size of the tables.
+Both are shaped for a constant, small number of queries. A lookup is one SQL statement for
+every status (``receipt_lookup``): raw SQL built once per backend, returning plain values
+(the timeline and pickup days aggregated in the database, the queue position from the day
+counts of receipts/queue_days.py, the PrintingPlan row for a waiting receipt), so a request
+compiles no ORM query and builds no model instance but the plan row. A kept body is checked
+with ``receipt_stamp``, one statement too. The statistics cost 5 GROUP BY queries, whatever
+the size of the tables.
 """
 
 import datetime
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 
 from django.db import connections, router
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, Subquery
 from django.db.models.functions import JSONObject, TruncWeek
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from disdukcapil.localtime import local_midnight
 from distribution import forecast
-from distribution.models import HandOver, PickupSchedule, PrintingPlan
+from distribution.models import HandOver, PrintingPlan
 from distribution.printing_stats import estimate_inputs
 from distribution.selectors import blank_stock_totals
 from portal import guidance
 from receipts import hours
-from receipts.models import HeadOffice, Kecamatan, PublicDataVersion, Receipt, ReceiptEvent, Status
+from receipts.models import HeadOffice, Kecamatan, PublicDataVersion, Receipt, Status
 from receipts.numbers import initials, mask_name
+from receipts.queue_days import position_sql as queue_position_sql
 
 # Statuses for which the resident needs the pickup days: the card is on its way or waiting.
 SCHEDULE_STATUSES = frozenset({Status.DISPATCHED, Status.READY})
@@ -111,6 +116,43 @@ def head_office() -> HeadOfficeView | None:
     return HeadOfficeView.from_json(found)
 
 
+@dataclass(frozen=True)
+class KecamatanView:
+    """The collection office as the result page and the API show it (the Kecamatan's
+    attribute names, read from the lookup's one row instead of a model instance)."""
+
+    id: int
+    code: str
+    name: str
+    slug: str
+    address: str
+    counter_hours: str
+    phone: str
+    contact_is_placeholder: bool
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """One upcoming pickup day (PickupSchedule's attribute names)."""
+
+    id: int
+    kecamatan_id: int
+    kelurahan_id: int | None
+    date: datetime.date
+    start_time: datetime.time
+    end_time: datetime.time
+    place: str
+    note: str
+    note_en: str
+
+
 @dataclass
 class ReceiptLookup:
     """What the public may know about one receipt; never the holder's private data."""
@@ -121,7 +163,7 @@ class ReceiptLookup:
     masked_name: str
     holder_initials: str
     kelurahan_name: str
-    kecamatan: Kecamatan
+    kecamatan: KecamatanView
     events: list  # [(from_status, to_status, at)]
     head_office: HeadOfficeView | None = None
     schedules: list = field(default_factory=list)
@@ -196,21 +238,25 @@ class Stamp:
     head_office: HeadOfficeView | None
 
 
+def _read_connection():
+    # The database the router reads Receipt from in this request, never a fixed one: the
+    # stamp must come from the same database (and so the same point in time) as the body it
+    # validates, or a lagging replica's old body would be kept under the primary's new stamp
+    # and served until the next change (tests/deploy/test_replica_router.py).
+    return connections[router.db_for_read(Receipt)]
+
+
 def receipt_stamp(*, number: str) -> Stamp | None:
     """The receipt's status, when it last changed and the public data version; None only
     when the version row itself is missing (a flushed database: nothing to validate with).
 
     One query on the unique index of the number (the version row is the anchor, the head
-    office a one-row subquery). It runs on every lookup, so the ORM builds its SQL once per
-    process; the row comes back as the database driver gives it, which is all
-    portal.lookup_cache compares.
+    office a one-row subquery): what a lookup with a kept body runs to validate it. The ORM
+    builds its SQL once per process; the row comes back as the database driver gives it,
+    which is all portal.lookup_cache compares (with the stamp ``receipt_lookup`` returns).
     """
     sql, params = _stamp_query()
-    # The database the router reads Receipt from in this request, never a fixed one: the
-    # stamp must come from the same database (and so the same point in time) as the body it
-    # validates, or a lagging replica's old body would be kept under the primary's new stamp
-    # and served until the next change (tests/deploy/test_replica_router.py).
-    with connections[router.db_for_read(Receipt)].cursor() as cursor:
+    with _read_connection().cursor() as cursor:
         cursor.execute(sql, [number if isinstance(p, _Number) else p for p in params])
         row = cursor.fetchone()
     if row is None:
@@ -222,79 +268,188 @@ def receipt_stamp(*, number: str) -> Stamp | None:
     )
 
 
-def receipt_lookup(*, number: str, with_estimate: bool = True) -> ReceiptLookup | None:
-    """Return the public facts of the receipt with the normalised ``number``, or None.
+# The one statement of a lookup, per backend. Anchored on a constant row so that every
+# number gets exactly one row back: for an unknown one, the version and the head office the
+# not-found page shows. Everything else is a LEFT JOIN on a primary or unique key, plus
+# correlated subqueries that run only when their CASE needs them: the timeline (aggregated
+# in the database, on receiptevent_timeline_idx), the pickup days (dispatched, ready) and
+# the queue position (recorded; receipts/queue_days.py), and the PrintingPlan row joined
+# only for a waiting receipt. %(name)s placeholders become positional once, at first use.
+_EVENTS = {
+    "postgresql": "(SELECT json_agg(json_build_array(e.from_status, e.to_status, e.at, e.id)"
+    " ORDER BY e.at, e.id) FROM receipts_receiptevent e WHERE e.receipt_id = r.id)",
+    # json_group_array has no ORDER BY before SQLite 3.44: sorted in Python (_events).
+    "sqlite": "(SELECT json_group_array(json_array(e.from_status, e.to_status, e.at, e.id))"
+    " FROM receipts_receiptevent e WHERE e.receipt_id = r.id)",
+}
+_SCHEDULE_COLUMNS = (
+    "s.id, s.kecamatan_id, s.kelurahan_id, s.date, s.start_time, s.end_time, s.place, "
+    "s.note, s.note_en"
+)
+_SCHEDULES = {
+    "postgresql": "(SELECT json_agg(json_build_array({columns}) ORDER BY s.date, s.start_time)",
+    "sqlite": "(SELECT json_group_array(json_array({columns}))",
+}
+_LOOKUP_SQL = """
+SELECT v.value, r.status, r.status_changed_at,
+    ho.id, ho.name, ho.address, ho.counter_hours, ho.phone, ho.whatsapp, ho.email, ho.note,
+    ho.note_en, ho.contact_is_placeholder,
+    r.id, r.number, p.full_name, kl.name,
+    k.id, k.code, k.name, k.slug, k.address, k.counter_hours, k.phone,
+    k.contact_is_placeholder,
+    {events},
+    CASE WHEN r.status IN ({schedule_statuses}) THEN {schedules} FROM (
+        SELECT {schedule_columns} FROM distribution_pickupschedule s
+        WHERE s.kecamatan_id = r.collection_kecamatan_id AND s.date >= %(today)s
+          AND (s.kelurahan_id = p.kelurahan_id OR s.kelurahan_id IS NULL)
+        ORDER BY s.date, s.start_time LIMIT {max_schedules}) s) END,
+    CASE WHEN r.status = 'recorded' AND %(estimate)s = 1 THEN {position} END,
+    pl.id, pl.blanks_left, pl.cards_allocated, pl.print_days, pl.ready_days, pl.holidays,
+    pl.cards_per_day_min, pl.cards_per_day_max, pl.working_weekdays
+FROM (SELECT 1 AS one) anchor
+LEFT JOIN receipts_receipt r ON r.number = %(number)s
+LEFT JOIN receipts_resident p ON p.id = r.resident_id
+LEFT JOIN receipts_kelurahan kl ON kl.id = p.kelurahan_id
+LEFT JOIN receipts_kecamatan k ON k.id = r.collection_kecamatan_id
+LEFT JOIN receipts_publicdataversion v ON v.id = {version_id}
+LEFT JOIN receipts_headoffice ho ON ho.id = {office_id}
+LEFT JOIN distribution_printingplan pl
+    ON pl.id = {plan_id} AND r.status = 'recorded' AND %(estimate)s = 1
+"""
 
-    ``with_estimate=False`` (the API, which has no field for it) skips the two queries of a
-    waiting receipt's estimate.
-    """
-    receipt = (
-        Receipt.objects.select_related("resident__kelurahan", "collection_kecamatan")
-        .annotate(head_office=_head_office_json())
-        .filter(number=number)
-        .first()
+
+@functools.cache
+def _lookup_query(vendor: str) -> tuple[str, tuple[str, ...]]:
+    sql = _LOOKUP_SQL.format(
+        events=_EVENTS[vendor],
+        schedules=_SCHEDULES[vendor].format(columns=_SCHEDULE_COLUMNS.replace("s.", "")),
+        schedule_columns=_SCHEDULE_COLUMNS,
+        schedule_statuses=", ".join(f"'{s.value}'" for s in sorted(SCHEDULE_STATUSES)),
+        max_schedules=MAX_SCHEDULES,
+        position=queue_position_sql(vendor, "r"),
+        version_id=int(PublicDataVersion.SINGLETON_ID),
+        office_id=int(HeadOffice.SINGLETON_ID),
+        plan_id=int(PrintingPlan.SINGLETON_ID),
     )
-    if receipt is None:
-        return None
-    resident = receipt.resident
+    names = tuple(re.findall(r"%\((\w+)\)s", sql))
+    return re.sub(r"%\((\w+)\)s", "%s", sql), names
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    """The one statement's answer: the receipt's public facts (None for an unknown number),
+    the head office (for the not-found page) and the stamp they were read with
+    ((status, status_changed_at, version) as receipt_stamp gives it; None when there is no
+    version row or no receipt, so nothing to keep a body under)."""
+
+    receipt: ReceiptLookup | None
+    head_office: HeadOfficeView | None
+    stamp_row: tuple | None
+
+
+def receipt_lookup(*, number: str, with_estimate: bool = True) -> LookupAnswer:
+    """Read the public facts of the receipt with the normalised ``number``: one statement,
+    whatever the status (``with_estimate=False``, the API's, leaves out the queue position
+    and the plan row, which it has no field for)."""
+    connection = _read_connection()
+    sql, names = _lookup_query(connection.vendor)
+    values = {
+        "number": number,
+        "estimate": 1 if with_estimate else 0,
+        "today": timezone.localdate().isoformat(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values[name] for name in names])
+        row = cursor.fetchone()
+    (version, status, changed_at, office_id, *office), rest = row[:13], row[13:]
+    head_office = None
+    if office_id is not None:
+        head_office = HeadOfficeView(*office[:8], is_placeholder=bool(office[8]))
+    if status is None:
+        return LookupAnswer(receipt=None, head_office=head_office, stamp_row=None)
+    (_id, receipt_number, full_name, kelurahan_name), rest = rest[:4], rest[4:]
+    (k_id, k_code, k_name, k_slug, k_address, k_hours, k_phone, k_placeholder) = rest[:8]
+    events, schedules, position, plan_id, *plan = rest[8:]
     result = ReceiptLookup(
-        number=receipt.number,
-        status=receipt.status,
-        status_changed_at=receipt.status_changed_at,
-        masked_name=mask_name(resident.full_name),
-        holder_initials=initials(resident.full_name),
-        kelurahan_name=resident.kelurahan.name,
-        kecamatan=receipt.collection_kecamatan,
-        head_office=HeadOfficeView.from_json(receipt.head_office),
-        events=list(
-            ReceiptEvent.objects.filter(receipt_id=receipt.pk)
-            .order_by("at", "id")
-            .values_list("from_status", "to_status", "at")
+        number=receipt_number,
+        status=status,
+        status_changed_at=changed_at,
+        masked_name=mask_name(full_name),
+        holder_initials=initials(full_name),
+        kelurahan_name=kelurahan_name,
+        kecamatan=KecamatanView(
+            k_id, k_code, k_name, k_slug, k_address, k_hours, k_phone, bool(k_placeholder)
         ),
+        head_office=head_office,
+        events=_events(events),
+        schedules=_schedules(schedules),
     )
-    if receipt.status in SCHEDULE_STATUSES:
-        result.schedules = upcoming_schedules(
-            kecamatan_id=receipt.collection_kecamatan_id, kelurahan_id=resident.kelurahan_id
+    if status == Status.RECORDED and with_estimate:
+        result.estimate = forecast.wait_estimate(
+            today=timezone.localdate(),
+            position=position,
+            **estimate_inputs(_plan(plan_id, plan), kecamatan_id=k_id),
         )
-    if receipt.status == Status.RECORDED and with_estimate:
-        result.estimate = wait_estimate(receipt=receipt)
-    return result
-
-
-def upcoming_schedules(*, kecamatan_id: int, kelurahan_id: int) -> list[PickupSchedule]:
-    """The next pickup days at a kecamatan for one kelurahan (or for every kelurahan)."""
-    today = timezone.localdate()
-    return list(
-        PickupSchedule.objects.filter(kecamatan_id=kecamatan_id, date__gte=today)
-        .filter(Q(kelurahan_id=kelurahan_id) | Q(kelurahan__isnull=True))
-        .order_by("date", "start_time")[:MAX_SCHEDULES]
+    return LookupAnswer(
+        receipt=result,
+        head_office=head_office,
+        stamp_row=None if version is None else (status, changed_at, version),
     )
 
 
-def queue_position(*, receipt: Receipt) -> int:
-    """Where a `recorded` receipt stands in the print queue (1 = next to be printed).
-
-    The count walks the partial index ``receipt_queue_idx`` (recorded_at, number) WHERE
-    status = 'recorded', the same order in which print runs take receipts.
-    """
-    # "recorded_at <= mine" first, as a range on the index's leading column: PostgreSQL then
-    # reads only the part of the index ahead of this receipt. Written as one OR of the two
-    # cases it filtered the whole queue instead (31 ms vs 17 ms at 100,000 waiting; bench/).
-    ahead = Receipt.objects.filter(
-        status=Status.RECORDED, recorded_at__lte=receipt.recorded_at
-    ).filter(Q(recorded_at__lt=receipt.recorded_at) | Q(number__lt=receipt.number))
-    return ahead.count() + 1
+def _json(value):
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def wait_estimate(*, receipt: Receipt) -> forecast.WaitEstimate:
-    """The printing estimate of a `recorded` receipt: two queries, whatever the size of the
-    tables (its queue position, and the one PrintingPlan row the writers keep current)."""
-    position = queue_position(receipt=receipt)
-    plan = PrintingPlan.objects.filter(pk=PrintingPlan.SINGLETON_ID).first()
-    return forecast.wait_estimate(
-        today=timezone.localdate(),
-        position=position,
-        **estimate_inputs(plan, kecamatan_id=receipt.collection_kecamatan_id),
+def _moment(text: str) -> datetime.datetime:
+    at = datetime.datetime.fromisoformat(text)
+    # SQLite keeps datetimes as naive UTC text; PostgreSQL writes the offset.
+    return at if at.tzinfo is not None else at.replace(tzinfo=datetime.UTC)
+
+
+def _events(value) -> list[tuple[str, str, datetime.datetime]]:
+    rows = [
+        (from_status, to_status, _moment(at), pk) for from_status, to_status, at, pk in _json(value)
+    ]
+    rows.sort(key=lambda event: (event[2], event[3]))
+    return [row[:3] for row in rows]
+
+
+def _schedules(value) -> list[ScheduleView]:
+    schedules = [
+        ScheduleView(
+            id=pk,
+            kecamatan_id=kecamatan_id,
+            kelurahan_id=kelurahan_id,
+            date=datetime.date.fromisoformat(day),
+            start_time=datetime.time.fromisoformat(start),
+            end_time=datetime.time.fromisoformat(end),
+            place=place,
+            note=note,
+            note_en=note_en,
+        )
+        for pk, kecamatan_id, kelurahan_id, day, start, end, place, note, note_en in _json(value)
+    ]
+    schedules.sort(key=lambda s: (s.date, s.start_time))
+    return schedules
+
+
+def _plan(plan_id, values) -> PrintingPlan | None:
+    if plan_id is None:
+        return None
+    blanks_left, allocated, print_days, ready_days, holidays, low, high, weekdays = values
+    return PrintingPlan(
+        pk=plan_id,
+        blanks_left=blanks_left,
+        cards_allocated=allocated,
+        print_days=_json(print_days),
+        ready_days=_json(ready_days) or {},
+        holidays=_json(holidays),
+        cards_per_day_min=low,
+        cards_per_day_max=high,
+        working_weekdays=weekdays,
     )
 
 

@@ -68,36 +68,29 @@ def _result_body(
     """The rendered result for the normalised ``number`` (None when unknown), and the head
     office for the not-found page.
 
-    Served from portal.lookup_cache when it was rendered for what the database holds now
-    (1 query); otherwise built by the selector and ``render_result(result)``, and kept under
-    the stamp read before it (a change in between only makes the kept body unusable).
+    One statement either way. A number with a body kept in portal.lookup_cache costs the
+    stamp query, and the body is served when it was rendered for what the database holds
+    now; otherwise (nothing kept, a cold lookup, as for most residents) the selector's one
+    statement reads the stamp together with everything the page shows, from the same
+    snapshot, and the body is kept under that stamp. Only a kept body gone stale costs two.
     """
-    stamp = selectors.receipt_stamp(number=number) if lookup_cache.enabled() else None
-    if stamp is not None and stamp.row is None:
-        return None, stamp.head_office
-    if stamp is None:  # no cache (or no version row to validate a kept body with)
-        result = selectors.receipt_lookup(number=number, with_estimate=with_estimate)
-        if result is None:
-            return None, NOT_LOADED
-        return render_result(result), None
-    language, current = get_language(), lookup_cache.stamp(stamp.row)
-    body = lookup_cache.get(kind, language, number, current)
-    if body is not None:
-        return body, None
-    result = selectors.receipt_lookup(number=number, with_estimate=with_estimate)
-    if result is None:  # deleted in between
-        return None, stamp.head_office
-    body = render_result(result)
-    lookup_cache.put(kind, language, number, current, body)
+    caching = lookup_cache.enabled()
+    language = get_language()
+    if caching:
+        kept = lookup_cache.entry(kind, language, number)
+        if kept is not None:
+            stamp = selectors.receipt_stamp(number=number)
+            if stamp is not None and stamp.row is None:
+                return None, stamp.head_office
+            if stamp is not None and kept[0] == lookup_cache.stamp(stamp.row):
+                return kept[1], None
+    answer = selectors.receipt_lookup(number=number, with_estimate=with_estimate)
+    if answer.receipt is None:
+        return None, answer.head_office
+    body = render_result(answer.receipt)
+    if caching and answer.stamp_row is not None:
+        lookup_cache.put(kind, language, number, lookup_cache.stamp(answer.stamp_row), body)
     return body, None
-
-
-# The not-found page of a lookup made without the stamp query reads the head office itself.
-NOT_LOADED = object()
-
-
-def _not_found_office(office):
-    return selectors.head_office() if office is NOT_LOADED else office
 
 
 @require_safe
@@ -130,7 +123,7 @@ def lookup(request):
             "form": LookupForm(initial={"nomor": number}),
             "hint": FORMAT_HINT,
             "not_found_number": number,
-            "office": _not_found_office(office),
+            "office": office,
         }
         return _no_store(render(request, "404.html", context, status=404))
     html = body.replace(lookup_cache.CSRF_PLACEHOLDER, get_token(request), 1)

@@ -422,3 +422,26 @@ class ImportUploadChunk(models.Model):
 
     def __str__(self):
         return f"{self.job_id}#{self.seq}"
+
+
+class QueueDay(models.Model):
+    """How many receipts recorded on one day (UTC) still wait in the print queue.
+
+    Derived data, kept by database triggers on ``receipts_receipt`` (migration
+    0010_queueday_kept_by_triggers): every INSERT, UPDATE or DELETE of receipts, whoever makes
+    it (the status service, print runs, the importer's COPY, the demo seeder, factories in
+    tests, a raw UPDATE in a shell), adds and subtracts its ``recorded`` rows here in the same
+    statement, so the counts are exact at every commit. A lookup's queue position reads the
+    counts of earlier days and counts only its own day on receipt_queue_idx
+    (receipts/queue_days.py); ``manage.py queue_days_check`` recomputes them from scratch.
+    """
+
+    day = models.DateField(_("tanggal rekam (UTC)"), primary_key=True)
+    recorded = models.IntegerField(_("resi menunggu cetak"), default=0)
+
+    class Meta:
+        verbose_name = _("antrean cetak per hari")
+        verbose_name_plural = _("antrean cetak per hari")
+
+    def __str__(self):
+        return f"{self.day}: {self.recorded}"

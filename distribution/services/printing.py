@@ -125,6 +125,11 @@ def print_run_create(
     free = sum(batch.left for batch in batches)
     if free <= 0:
         raise DistributionError(_no_stock_message())
+    # The plan row before the receipts: moving them out of `recorded` locks their days'
+    # rows of receipts_queueday (its triggers), and card_mark_spoiled holds the plan row when
+    # its receipt rejoins a day of the queue. Taken the other way round, the two can deadlock
+    # (from the lock order; tests/receipts/test_queue_days.py runs them at once).
+    printing_plan_lock()
 
     # The oldest eligible receipts, ties by number (served by the partial index
     # receipt_queue_idx). SKIP LOCKED: receipts another transaction holds (a concurrent run,

@@ -201,7 +201,7 @@ def seed(
             )
         with connection.cursor() as cur:
             cur.execute(
-                "TRUNCATE receipts_receiptevent, receipts_receipt, receipts_resident, "
+                "TRUNCATE receipts_receiptevent, receipts_receiptword, receipts_receipt, receipts_resident, "
                 "distribution_card, distribution_printrun, distribution_blankbatch "
                 "RESTART IDENTITY CASCADE"
             )

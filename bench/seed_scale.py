@@ -203,9 +203,9 @@ def seed(
             cur.execute(
                 # receipts_queueday too: a TRUNCATE fires no triggers to take the receipts
                 # out of its counts (receipts/queue_days.py); the INSERTs below fill it again.
-                "TRUNCATE receipts_receiptevent, receipts_receipt, receipts_resident, "
-                "distribution_card, distribution_printrun, distribution_blankbatch, "
-                "receipts_queueday RESTART IDENTITY CASCADE"
+                "TRUNCATE receipts_receiptevent, receipts_receiptword, receipts_receipt, "
+                "receipts_resident, distribution_card, distribution_printrun, "
+                "distribution_blankbatch, receipts_queueday RESTART IDENTITY CASCADE"
             )
         print("reset: residents, receipts, events, cards, print runs, batches (and CASCADE) gone")
 

@@ -2,13 +2,14 @@
 
 import datetime
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from disdukcapil.localtime import local_day_bounds
 from distribution.models import BlankBatch, Card, Dispatch, HandOver, PickupSchedule, PrintRun
 from receipts.models import Kecamatan, Receipt, Status
-from receipts.name_search import rank_by_name
+from receipts.name_search import rank_by_name, receipt_ids_by_name
 
 # Blanks not yet carrying a card, in SQL: the database's twin of BlankBatch.left.
 _STOCK_LEFT = F("quantity") - F("used") - F("spoiled")
@@ -145,15 +146,24 @@ def pickup_days_with_counts(*, kecamatan_id: int | None = None, since: datetime.
     return days
 
 
-def receipts_by_name(scoped: QuerySet[Receipt], text: str) -> QuerySet[Receipt]:
-    """``scoped`` receipts whose holder's name matches ``text``, best match first.
+def receipts_by_name(*, kecamatan_id: int, text: str, limit: int) -> list[Receipt]:
+    """The kecamatan's receipts whose holder's name matches ``text``, best match first, at most
+    ``limit``, with what the list shows (search_rows).
 
     The counter's search, and what bench/name_search.py measures: one definition, so the
-    benchmark times the query clerks really run.
+    benchmark times the query clerks really run. On PostgreSQL the page is read from the word
+    table in index order (receipts.name_search.receipt_ids_by_name: namesakes by receipt); on
+    SQLite every match is ranked (rank_by_name: namesakes by newest receipt).
     """
-    return rank_by_name(scoped, text, name_path="resident__full_name").order_by(
+    if connection.vendor == "postgresql":
+        ids = receipt_ids_by_name(kecamatan_id=kecamatan_id, query=text, limit=limit)
+        rows = {row.pk: row for row in search_rows(Receipt.objects.filter(pk__in=ids))}
+        return [rows[pk] for pk in ids if pk in rows]
+    scoped = Receipt.objects.filter(collection_kecamatan_id=kecamatan_id)
+    ranked = rank_by_name(scoped, text, name_path="resident__full_name").order_by(
         "-name_rank", "resident__full_name", "-recorded_at"
     )
+    return list(search_rows(ranked)[:limit])
 
 
 def search_rows(matches: QuerySet[Receipt]) -> QuerySet[Receipt]:

@@ -87,8 +87,12 @@ def home(request):
             if number:
                 elsewhere = kecamatan_holding(number=number)
         else:
-            matches = receipts_by_name(scoped, query)
-        results = list(search_rows(matches)[: SEARCH_LIMIT + 1])
+            matches = None
+            results = receipts_by_name(
+                kecamatan_id=request.officer.kecamatan_id, text=query, limit=SEARCH_LIMIT + 1
+            )
+        if matches is not None:
+            results = list(search_rows(matches)[: SEARCH_LIMIT + 1])
     return render(
         request,
         "distribution/counter_home.html",

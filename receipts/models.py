@@ -260,6 +260,67 @@ class Receipt(models.Model):
         return reverse("receipts:lookup") + f"?nomor={self.number}"
 
 
+class ReceiptWord(models.Model):
+    """One word of a receipt holder's name, for the counter's name search on PostgreSQL.
+
+    Written only by the database (triggers of migration 0009): on every INSERT of receipts,
+    when a receipt changes holder or kecamatan, and when a resident's name changes. So every
+    writer — the import's bulk load, the admin, the seeders, bench/seed_scale.py — keeps it
+    current without knowing of it. One row per (receipt, distinct word); SQLite leaves it
+    empty (its search computes the ranking: receipts.name_search).
+
+    ``name`` is the folded name padded with spaces (" siti aminah "), ``first`` marks the row of
+    the name's first word, ``leads`` whether the name starts with this word (" sitiara siti "
+    leads with "siti" too). Both columns are COLLATE "C" on PostgreSQL, so that a prefix LIKE
+    is a range of the index and the index order is the search's order.
+    """
+
+    # No database constraint: a trigger deletes the rows of deleted receipts (raw deletes too,
+    # e.g. the rows the import's bulk load rejects afterwards).
+    receipt = models.ForeignKey(
+        Receipt,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("resi"),
+    )
+    # The receipt's collection_kecamatan, copied: the counter searches its kecamatan only.
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("kecamatan"),
+    )
+    word = models.CharField(_("kata"), max_length=150)
+    name = models.CharField(_("nama terlipat"), max_length=160)
+    first = models.BooleanField(_("kata pertama"))
+    leads = models.BooleanField(_("nama diawali kata ini"))
+
+    class Meta:
+        verbose_name = _("kata nama")
+        verbose_name_plural = _("kata nama")
+        indexes = [
+            # Whole word (word = x) and word prefix (word LIKE 'x%') within one kecamatan, in
+            # the order the page shows (name, receipt), without visiting the table.
+            models.Index(
+                fields=["kecamatan", "word", "leads", "name", "receipt"],
+                include=["first"],
+                name="receiptword_search_idx",
+            ),
+            # The start of the name (name LIKE ' x%'), in name order.
+            models.Index(
+                fields=["kecamatan", "name", "receipt"],
+                condition=Q(first=True),
+                name="receiptword_first_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.receipt_id} {self.word}"
+
+
 class ReceiptEvent(models.Model):
     """One status change: the audit trail and the public timeline."""
 

@@ -63,7 +63,10 @@ def main():
     run("query only", export.raw_rows)
     run("query + old localtime().strftime()", lambda: rows_with(old_local))
     run("query + new formatter", lambda: rows_with(local_minute_formatter()))
-    run("old: localtime + one write per row", lambda: old_lines(RECEIPTS_HEADER, rows_with(old_local)))
+    run(
+        "old: localtime + one write per row",
+        lambda: old_lines(RECEIPTS_HEADER, rows_with(old_local)),
+    )
     run("new: formatter + csv_pieces (64 KiB)", lambda: csv_pieces(RECEIPTS_HEADER, export.rows()))
 
 

@@ -7,63 +7,132 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('distribution', '0012_idempotency_keys'),
+        ("distribution", "0012_idempotency_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExportJob',
+            name="ExportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, verbose_name='token formulir')),
-                ('kind', models.CharField(choices=[('receipts', 'resi per status/kecamatan')], max_length=16, verbose_name='jenis')),
-                ('filters', models.JSONField(blank=True, default=dict, verbose_name='saringan')),
-                ('file_name', models.CharField(max_length=120, verbose_name='nama berkas')),
-                ('status', models.CharField(choices=[('waiting', 'menunggu'), ('running', 'berjalan'), ('done', 'selesai'), ('failed', 'gagal')], default='waiting', max_length=8, verbose_name='status')),
-                ('rows_total', models.IntegerField(default=0, verbose_name='perkiraan jumlah baris')),
-                ('rows_done', models.IntegerField(default=0, verbose_name='baris ditulis')),
-                ('size', models.BigIntegerField(default=0, verbose_name='ukuran (bita)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='diminta pada')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='mulai')),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True, verbose_name='tanda hidup terakhir')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='selesai pada')),
-                ('error', models.TextField(blank=True, verbose_name='pesan kesalahan')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='diminta oleh')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, verbose_name="token formulir")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("receipts", "resi per status/kecamatan")],
+                        max_length=16,
+                        verbose_name="jenis",
+                    ),
+                ),
+                ("filters", models.JSONField(blank=True, default=dict, verbose_name="saringan")),
+                ("file_name", models.CharField(max_length=120, verbose_name="nama berkas")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "menunggu"),
+                            ("running", "berjalan"),
+                            ("done", "selesai"),
+                            ("failed", "gagal"),
+                        ],
+                        default="waiting",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "rows_total",
+                    models.IntegerField(default=0, verbose_name="perkiraan jumlah baris"),
+                ),
+                ("rows_done", models.IntegerField(default=0, verbose_name="baris ditulis")),
+                ("size", models.BigIntegerField(default=0, verbose_name="ukuran (bita)")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="diminta pada"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="mulai")),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="tanda hidup terakhir"
+                    ),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="selesai pada"),
+                ),
+                ("error", models.TextField(blank=True, verbose_name="pesan kesalahan")),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="diminta oleh",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ekspor CSV',
-                'verbose_name_plural': 'ekspor CSV',
-                'ordering': ['-created_at', '-id'],
-                'default_permissions': (),
+                "verbose_name": "ekspor CSV",
+                "verbose_name_plural": "ekspor CSV",
+                "ordering": ["-created_at", "-id"],
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='ExportFileChunk',
+            name="ExportFileChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.IntegerField(verbose_name='urutan')),
-                ('data', models.BinaryField(verbose_name='isi (terkompresi)')),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='distribution.exportjob', verbose_name='ekspor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.IntegerField(verbose_name="urutan")),
+                ("data", models.BinaryField(verbose_name="isi (terkompresi)")),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chunks",
+                        to="distribution.exportjob",
+                        verbose_name="ekspor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'potongan berkas ekspor',
-                'verbose_name_plural': 'potongan berkas ekspor',
-                'default_permissions': (),
+                "verbose_name": "potongan berkas ekspor",
+                "verbose_name_plural": "potongan berkas ekspor",
+                "default_permissions": (),
             },
         ),
         migrations.AddIndex(
-            model_name='exportjob',
-            index=models.Index(condition=models.Q(('status', 'running')), fields=['heartbeat_at'], name='exportjob_running_idx'),
+            model_name="exportjob",
+            index=models.Index(
+                condition=models.Q(("status", "running")),
+                fields=["heartbeat_at"],
+                name="exportjob_running_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exportjob',
-            constraint=models.UniqueConstraint(fields=('requested_by', 'token'), name='exportjob_token_once_per_user'),
+            model_name="exportjob",
+            constraint=models.UniqueConstraint(
+                fields=("requested_by", "token"), name="exportjob_token_once_per_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exportfilechunk',
-            constraint=models.UniqueConstraint(fields=('job', 'seq'), name='exportfilechunk_seq_unique'),
+            model_name="exportfilechunk",
+            constraint=models.UniqueConstraint(
+                fields=("job", "seq"), name="exportfilechunk_seq_unique"
+            ),
         ),
     ]

@@ -119,6 +119,10 @@ else:
         }
     }
 
+# The lookup's statements as server-side prepared statements (disdukcapil/prepared.py): planned
+# once per connection instead of per request. 0 behind a transaction-mode pooler (PgBouncer).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+
 # A streaming replica for the public reads (disdukcapil/db_router.py): the lookup, the API and
 # the statistics read it while it is up and at most REPLICA_MAX_LAG_SECONDS behind; every
 # write, staff, the counter, the admin and the task worker use the primary (default).

@@ -175,6 +175,9 @@ else:
 # The lookup's rendered results (portal/lookup_cache.py): in each worker's memory, validated
 # against the database on every request, so never stale. Seconds; 0 turns the cache off.
 LOOKUP_CACHE_SECONDS = env_int("LOOKUP_CACHE_SECONDS", 600)
+# The result page from skeletons pre-rendered per language, status and situation, filled per
+# request (portal/result_page.py); off with DEBUG so that an edited template shows at once.
+LOOKUP_PRERENDERED = env_bool("LOOKUP_PRERENDERED", not DEBUG)
 # At most this many bodies per worker (about 4 KB each for the page, 1 KB for the API).
 CACHES["lookup"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

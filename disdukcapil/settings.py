@@ -68,14 +68,15 @@ MIDDLEWARE = [
     "disdukcapil.ratelimit.RateLimitMiddleware",
     # Public read-only views to the replica (before anything that may read the database).
     "disdukcapil.db_router.ReplicaRoutingMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The four marked "lean" pass a public lookup's GET through (disdukcapil/lean.py).
+    "disdukcapil.lean.SessionMiddleware",  # lean
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "disdukcapil.lean.AuthenticationMiddleware",  # lean
+    "disdukcapil.lean.MessageMiddleware",  # lean
     # Records the logged-in user (and remote address) as the actor of every audited change.
-    "auditlog.middleware.AuditlogMiddleware",
+    "disdukcapil.lean.AuditlogMiddleware",  # lean
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its answer (429).
     "axes.middleware.AxesMiddleware",
@@ -175,6 +176,9 @@ else:
 # The lookup's rendered results (portal/lookup_cache.py): in each worker's memory, validated
 # against the database on every request, so never stale. Seconds; 0 turns the cache off.
 LOOKUP_CACHE_SECONDS = env_int("LOOKUP_CACHE_SECONDS", 600)
+# Safe requests for these paths skip session, auth, messages and audit middleware
+# (disdukcapil/lean.py): the public lookup and its API read and write none of them.
+LEAN_PUBLIC_PATHS = ("/cek/", "/api/v1/receipts/")
 # The result page from skeletons pre-rendered per language, status and situation, filled per
 # request (portal/result_page.py); off with DEBUG so that an edited template shows at once.
 LOOKUP_PRERENDERED = env_bool("LOOKUP_PRERENDERED", not DEBUG)

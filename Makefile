@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# Test processes (pytest-xdist): one per core by default; TEST_PROCESSES=0 runs in this process.
+TEST_PROCESSES ?= auto
+
 .PHONY: run test test-fast test-hostile install lint format migrate seed clean
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -34,7 +37,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 # The quick loop while working: SQLite and local memory (whatever DATABASE_URL says), without the
 # `slow` and `browser` tests. `make test` (and .ci/run) still runs everything.

@@ -376,6 +376,15 @@ TASKS = {
 IMPORT_HEARTBEAT_MS = env_int("IMPORT_HEARTBEAT_MS", 3000)
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 60)
 
+# Staff exports (distribution/exports.py): up to EXPORT_DIRECT_MAX_ROWS rows are sent inside
+# the request; more are written by the task worker (distribution/export_jobs.py) and
+# downloaded from the job's page. A running export job whose heartbeat is older than
+# EXPORT_STALE_SECONDS is shown as failed; jobs and their files are kept EXPORT_KEEP_HOURS.
+# EXPORT_DIRECT_MAX_ROWS=0 sends every export directly, whatever its size.
+EXPORT_DIRECT_MAX_ROWS = env_int("EXPORT_DIRECT_MAX_ROWS", 20000)
+EXPORT_STALE_SECONDS = env_int("EXPORT_STALE_SECONDS", 60)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+
 # Notifications (notifications/, docs/notifications.md).
 # The address residents' links point to (receipt page, e-mail opt-out).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")

@@ -4,7 +4,7 @@ Every background job is a ``@task`` function in its app's ``tasks.py``, enqueued
 ``enqueue_on_commit`` so it only exists once the data it works on is committed. Queues:
 
 - ``default``: short jobs (sending notifications, the periodic tick); many workers.
-- ``long``: jobs of minutes (the admin import, big exports, when they move here): run by a
+- ``long``: jobs of minutes (the admin import, big staff exports): run by a
   worker of their own (``db_worker --queue-name long``) so a long import never delays the
   "card ready" messages behind it.
 

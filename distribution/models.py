@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -555,3 +556,98 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.key}"
+
+
+class ExportJob(models.Model):
+    """A staff CSV export too big to send inside one request (distribution/export_jobs.py).
+
+    The task worker writes the file into ExportFileChunk rows; the requester downloads it
+    from the job's page once it is done. Kept in the database, like the admin import's
+    ImportJob: every web worker and host sees the same job and file.
+    """
+
+    class Kind(models.TextChoices):
+        RECEIPTS = "receipts", _("resi per status/kecamatan")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("menunggu")
+        RUNNING = "running", _("berjalan")
+        DONE = "done", _("selesai")
+        FAILED = "failed", _("gagal")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("diminta oleh"),
+    )
+    # The form's one-time token: the same form posted twice is one job (export_job_create).
+    token = models.CharField(_("token formulir"), max_length=64)
+    kind = models.CharField(_("jenis"), max_length=16, choices=Kind.choices)
+    # The export's query parameters as the direct download takes them ({"status": "ready"}).
+    filters = models.JSONField(_("saringan"), default=dict, blank=True)
+    file_name = models.CharField(_("nama berkas"), max_length=120)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.WAITING
+    )
+    rows_total = models.IntegerField(_("perkiraan jumlah baris"), default=0)
+    rows_done = models.IntegerField(_("baris ditulis"), default=0)
+    size = models.BigIntegerField(_("ukuran (bita)"), default=0)
+    created_at = models.DateTimeField(_("diminta pada"), default=timezone.now)
+    started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
+    # Written with every stored piece of the file: a running job whose heartbeat stopped
+    # belongs to a worker that died (export_jobs_fail_stale).
+    heartbeat_at = models.DateTimeField(_("tanda hidup terakhir"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+    error = models.TextField(_("pesan kesalahan"), blank=True)
+
+    class Meta:
+        verbose_name = _("ekspor CSV")
+        verbose_name_plural = _("ekspor CSV")
+        ordering = ["-created_at", "-id"]
+        # Made and read by the staff export pages only: no admin page, no permissions.
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "token"], name="exportjob_token_once_per_user"
+            )
+        ]
+        indexes = [
+            # The stale sweep: running jobs whose heartbeat is old.
+            models.Index(
+                fields=["heartbeat_at"],
+                condition=Q(status="running"),
+                name="exportjob_running_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("ekspor:job", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ExportFileChunk(models.Model):
+    """A zlib-compressed piece (about 1 MiB of CSV) of an export job's file, in order."""
+
+    job = models.ForeignKey(
+        ExportJob, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("ekspor")
+    )
+    seq = models.IntegerField(_("urutan"))
+    data = models.BinaryField(_("isi (terkompresi)"))
+
+    class Meta:
+        verbose_name = _("potongan berkas ekspor")
+        verbose_name_plural = _("potongan berkas ekspor")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["job", "seq"], name="exportfilechunk_seq_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.job_id}#{self.seq}"

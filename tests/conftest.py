@@ -58,6 +58,74 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+def _flushes_database(item) -> bool:
+    """A transactional test ends with a flush that empties every table, migrations' rows too."""
+    if {"transactional_db", "live_server"} & set(item.fixturenames):
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
+def _write_migration_rows():
+    """The rows the data migrations write, as the last of them leaves them: the three roles and
+    their permissions, and the one-row tables. (The flush's post_migrate re-creates content
+    types and permissions.)"""
+    from auditlog.context import disable_auditlog
+    from django.contrib.auth.models import Group, Permission
+
+    from distribution.models import PrintingPlan
+    from distribution.roles import ensure_roles
+    from receipts.models import HeadOffice, PublicDataVersion
+
+    with disable_auditlog():  # the migrations ran without it
+        ensure_roles(Group, Permission)
+        for model in (PublicDataVersion, HeadOffice, PrintingPlan):
+            model.objects.get_or_create(pk=1)
+
+
+def migration_rows() -> dict:
+    """What the data migrations leave in the database: each group's permissions and the row
+    count of every table other than content types and permissions."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    rows = {
+        f"group {group.name}": sorted(
+            f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()
+        )
+        for group in Group.objects.prefetch_related("permissions__content_type")
+    }
+    for model in apps.get_models():
+        skip = model._meta.label in ("contenttypes.ContentType", "auth.Permission")
+        if not skip and (count := model._default_manager.count()):
+            rows[model._meta.label] = count
+    return rows
+
+
+@pytest.fixture(scope="session")
+def migrated_rows(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return migration_rows()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Put back what the migrations wrote after a transactional test's flush.
+
+    Run in one process, pytest-django orders the transactional tests last, so no test runs
+    after a flush; in several processes (pytest-xdist hands out whole files) a ``db`` test may,
+    and would miss the roles.
+    """
+    result = yield
+    # After the last test the test database is already gone (nextitem None).
+    if nextitem is not None and _flushes_database(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _write_migration_rows()
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _reset_factory_sequences():
     """KecamatanFactory's codes (``64.71.NN``, at most 8 characters) wrap after 90 calls, and

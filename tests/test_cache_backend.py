@@ -5,13 +5,11 @@ from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.test import override_settings
 
-REDIS = {
-    "default": {
-        "BACKEND": "disdukcapil.cache.RedisCache",
-        "LOCATION": django_settings.TEST_REDIS_URL,
-        "KEY_PREFIX": "ektp-backend-test",
-    }
-}
+from tests.cache import redis_cache
+
+# The suite's subclass of the backend (tests/cache.py) only changes clear(); the rest is
+# disdukcapil.cache.RedisCache's.
+REDIS = {"default": redis_cache(django_settings.TEST_REDIS_URL, "ektp-backend-test")}
 
 
 @override_settings(CACHES=REDIS)

@@ -107,7 +107,6 @@ def import_receipts(
         if on_header:
             on_header(header)
         result = ImportResult(dry_run=dry_run, headers=header)
-        validator = RowValidator(KelurahanIndex())
         with transaction.atomic():
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
@@ -115,6 +114,11 @@ def import_receipts(
                     # race between the SQL checks and the inserts.
                     cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [STAGING])
                     _tune_transaction(cursor)
+                # The kelurahan are read only under the lock: inside a caller's transaction
+                # (the admin upload's job) a read before it would hold ACCESS SHARE on
+                # receipts_kelurahan while waiting for the lock, and the import holding the
+                # lock, dropping its foreign keys (_BulkLoad), would wait for that: deadlock.
+                validator = RowValidator(KelurahanIndex())
                 stage = _Stage(cursor, validator.tz)
                 stage.create()
                 now = timezone.now()

@@ -91,6 +91,12 @@ ROUTES = {
     # Staff pages and exports: the staff group (a superuser holds every permission).
     "staf/ekspor/cetak/<int:run_id>/": rule(STAFF_ONLY),
     "staf/ekspor/resi/": rule(STAFF_ONLY),
+    # Big exports on the task worker: anyone with the export's permissions may ask (POST)
+    # and list their own; a job and its file are the requester's alone (staff here), a
+    # superuser included gets a 404.
+    "staf/ekspor/tugas/": rule(STAFF_ONLY),
+    "staf/ekspor/tugas/<int:pk>/": rule(frozenset({STAFF})),
+    "staf/ekspor/tugas/<int:pk>/unduh/": rule(frozenset({STAFF})),
     "staf/": rule(STAFF_ONLY),
     "staf/blanko/": rule(STAFF_ONLY),
     "staf/cetak/baru/": rule(STAFF_ONLY),
@@ -290,7 +296,9 @@ def world(
     from notifications.models import Message
 
     # The queue's admin shows tasks of the database backend (the tests' default runs them inline).
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "long"]}
+    }
     task = DBTaskResult.objects.create(
         args_kwargs={"args": [], "kwargs": {}},
         task_path="notifications.tasks.tick",
@@ -305,6 +313,13 @@ def world(
         uploaded_by=staff, token="matrix", file_name="resi.csv", size=1,
         status=ImportJobStatus.DONE, counts={"rejected": 1}, rejects=zlib.compress(b"baris"),
     )  # fmt: skip
+    from distribution.models import ExportFileChunk, ExportJob
+
+    export_job = ExportJob.objects.create(
+        requested_by=staff, token="matrix", kind="receipts", file_name="resi.csv", size=1,
+        status=ExportJob.Status.DONE,
+    )  # fmt: skip
+    ExportFileChunk.objects.create(job=export_job, seq=0, data=zlib.compress(b"x"))
     failed = Message.objects.create(
         receipt=card.receipt, occasion="ready", channel="sms", state="failed", error="HTTP 500"
     )
@@ -322,6 +337,7 @@ def world(
         "dispatch": dispatch,
         "message": failed,
         "import_job": import_job,
+        "export_job": export_job,
     }
 
 
@@ -364,6 +380,7 @@ def url_for(route: str, world) -> str:
             "loket/jadwal/": rows["distribution/pickupschedule"].pk,
             "staf/notifikasi/": world["message"].pk,
             "admin/receipts/import/": world["import_job"].pk,
+            "staf/ekspor/tugas/": world["export_job"].pk,
         }
         for start, value in pk.items():
             if route.startswith(start):

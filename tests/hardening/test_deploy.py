@@ -169,22 +169,34 @@ def test_a_long_unusual_password_is_accepted():
 # --- round two (issue 16, finding 8): defaults that passed the production check ---
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        "change-me-to-a-long-random-string",  # .env.example
-        "change-me-to-a-long-random-string-" + "x" * 30,
-        "CHANGE-a-long-random-string-from-python-secrets-token_urlsafe-50",  # deploy/ example
-        "local-run-myhost-not-for-production-use-0123456789",  # the old `make run` key
-    ],
-)
-def test_production_refuses_to_start_with_a_published_placeholder_key(key):
+PLACEHOLDER_KEYS = [
+    "change-me-to-a-long-random-string",  # .env.example
+    "change-me-to-a-long-random-string-" + "x" * 30,
+    "CHANGE-a-long-random-string-from-python-secrets-token_urlsafe-50",  # deploy/ example
+    "local-run-myhost-not-for-production-use-0123456789",  # the old `make run` key
+]
+
+
+def test_production_refuses_to_start_with_a_published_placeholder_key():
+    # Started for real (gunicorn's import of the WSGI application, and the check command) with
+    # .env.example's key; every published key below goes through the same two tests.
+    key = PLACEHOLDER_KEYS[0]
     result = _run("import disdukcapil.wsgi", _production_env(SECRET_KEY=key))
     assert result.returncode != 0
     assert "placeholder" in result.stderr
     check = _run(CHECK_DEPLOY, _production_env(SECRET_KEY=key))
     assert check.returncode != 0
     assert "disdukcapil.E001" in check.stderr
+
+
+@pytest.mark.parametrize("key", PLACEHOLDER_KEYS)
+def test_every_published_placeholder_key_is_refused(key, settings):
+    from disdukcapil.checks import check_secret_key, secret_key_is_placeholder
+
+    assert secret_key_is_placeholder(key)  # disdukcapil/wsgi.py refuses to start on it
+    settings.DEBUG = False
+    settings.SECRET_KEY = key
+    assert [message.id for message in check_secret_key(None)] == ["disdukcapil.E001"]
 
 
 def test_production_starts_with_a_random_key():

@@ -1,6 +1,6 @@
 """A frozen Redis costs nothing after the first failures (issue 16, finding 15).
 
-A real redis-server on this engineer's port 8509 (never the shared 6379), frozen with
+A real redis-server of its own on a free port (never the shared 6379), frozen with
 SIGSTOP: it accepts connections (the kernel completes the handshake) but never answers,
 which without socket timeouts took ~10 s per lookup. With 50 ms timeouts and the circuit
 breaker, the first three lookups wait one timeout each and the rest none.
@@ -19,16 +19,16 @@ from django.conf import settings
 from django.test import override_settings
 
 from disdukcapil import ratelimit
-
-PORT = 8509
+from tests.ports import free_port
 
 
 @pytest.fixture
 def frozen_redis(tmp_path):
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server not installed")
+    port = free_port()
     process = subprocess.Popen(  # noqa: S603
-        ["redis-server", "--port", str(PORT), "--save", "", "--appendonly", "no",  # noqa: S607
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",  # noqa: S607
          "--dir", str(tmp_path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -36,12 +36,12 @@ def frozen_redis(tmp_path):
     try:
         for _ in range(100):
             try:
-                socket.create_connection(("127.0.0.1", PORT), timeout=0.1).close()
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
                 break
             except OSError:
                 time.sleep(0.05)
         os.kill(process.pid, signal.SIGSTOP)
-        yield
+        yield port
     finally:
         os.kill(process.pid, signal.SIGCONT)
         process.terminate()
@@ -53,7 +53,7 @@ def test_lookups_stay_fast_while_redis_is_frozen(db, client, limits_on, frozen_r
     caches = {
         "default": {
             "BACKEND": "disdukcapil.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{PORT}/0",
+            "LOCATION": f"redis://127.0.0.1:{frozen_redis}/0",
             "OPTIONS": settings.REDIS_CACHE_OPTIONS,  # what production uses
         }
     }

@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.ports import free_port
+
 GUNICORN = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
-PORT = int(os.environ.get("HARDENING_GUNICORN_PORT", "8106"))
+# A free port, not a fixed one: other test processes run beside this one.
+PORT = int(os.environ.get("HARDENING_GUNICORN_PORT") or free_port())
 URL = f"http://127.0.0.1:{PORT}/healthz"
 
 pytestmark = [

@@ -11,6 +11,8 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import override_settings
 
+from tests.cache import redis_cache
+
 LOOKUP = "/cek/?nomor=BPN-2017-000123"
 API = "/api/v1/receipts/BPN2017000123/"
 # The top of an hour, so that minute windows inside one hour window can be stepped through.
@@ -220,13 +222,7 @@ def test_logins_keep_working_when_redis_is_down(db, client, clerk_selatan, limit
 
 @pytest.mark.redis
 @override_settings(
-    CACHES={
-        "default": {
-            "BACKEND": "disdukcapil.cache.RedisCache",
-            "LOCATION": django_settings.TEST_REDIS_URL,
-            "KEY_PREFIX": "ektp-hardening-test",
-        }
-    }
+    CACHES={"default": redis_cache(django_settings.TEST_REDIS_URL, "ektp-hardening-test")}
 )
 def test_counts_live_in_redis_shared_by_every_worker(db, client, limits_on, frozen):
     cache.clear()

@@ -1,15 +1,8 @@
-import socket
-
 import pytest
 
 from notifications.gateways import registry
 from tests.notifications.fakes import FakeProvider, smtp_server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.ports import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +36,7 @@ def provider(settings):
 @pytest.fixture
 def smtp(settings):
     """A real SMTP server (aiosmtpd) in the test process; the app sends to it over SMTP."""
-    controller, mailbox = smtp_server(port=_free_port())
+    controller, mailbox = smtp_server(port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"

@@ -21,7 +21,9 @@ middleware, Redis cache, sync workers; ``--workers`` 3 by default, as bench/look
 measured with); wrk with 32 connections and 2 threads. Each round measures the bare page
 and every target once, in an order reversed every other round; the ratios (requests/s and
 p99 against the bare page) are per round, then their median. Every result line carries the
-1-minute load average. Any non-2xx answer (a 404 from a wrong pool, a 429 from the rate
+1-minute load average, and the CPU time per request of the gunicorn workers and of the
+PostgreSQL backends of the database (from /proc, before and after each side; only this
+benchmark uses its database): far steadier than requests/s on a machine others load. Any non-2xx answer (a 404 from a wrong pool, a 429 from the rate
 limiter) or socket error is printed and makes the script exit 1: the figures would be wrong.
 
 With ``--compare URL`` a second gunicorn serves the other database on ``--port + 1`` and
@@ -29,6 +31,10 @@ each round measures both, so the two sizes see the same machine load. Both then 
 pool from as many numbers as the smaller database has (10,000 at most for 10k receipts), and
 ``LOOKUP_CACHE_ENTRIES`` is scaled down by the same factor (5,000 x 10,000 / 300,000 = 166),
 so that a request is as likely to miss the cache as with the full pool; ``--entries`` sets it.
+
+With ``--baseline DIR`` (another checkout, e.g. ``git worktree add --detach ../base main``) the
+second gunicorn runs that code on the same database, and each round measures both: a change
+against main, under the same load.
 """
 
 import argparse
@@ -39,17 +45,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT  # noqa: E402
-from bench.lookup import TARGETS, run_wrk, start_gunicorn, stop_gunicorn  # noqa: E402
+from bench.lookup import TARGETS, run_wrk, stop_gunicorn  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -130,11 +136,12 @@ def count_statuses(database_url: str, numbers: list[str]) -> dict[str, int]:
 
 @dataclass
 class Server:
-    label: str  # "1m", "10k"
+    label: str  # "1M", "10k"; "base" and "this" with --baseline
     database_url: str
     port: int
     numbers: list[str]
     total: int
+    root: Path = ROOT  # the code it runs
     proc: object = None
     scripts: dict = field(default_factory=dict)
 
@@ -150,6 +157,53 @@ def write_script(directory: Path, name: str, target: str, numbers: list[str]) ->
     script = directory / f"{name}.lua"
     script.write_text(LUA % {"path": listing, "prefix": prefix, "suffix": suffix})
     return script
+
+
+def start_server(server: Server, args) -> subprocess.Popen:
+    """gunicorn of ``server.root`` (its own virtualenv when it has one) with the production
+    configuration, as bench/lookup.py starts it."""
+    venv = server.root / ".venv" / "bin"
+    python = str(venv / "python") if venv.is_dir() else PYTHON
+    gunicorn = str(venv / "gunicorn") if venv.is_dir() else str(Path(PYTHON).with_name("gunicorn"))
+    env = bench_env(server.database_url, args.entries)
+    subprocess.run(
+        [python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=server.root,
+        env=env,
+        check=True,
+    )
+    cmd = [
+        gunicorn,
+        "--config",
+        str(server.root / "disdukcapil" / "gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{server.port}",
+        "--workers",
+        str(args.workers),
+        "disdukcapil.wsgi",
+    ]
+    log_path = Path(args.log_dir) / f"bench-cold-gunicorn-{server.port}.log"
+    print(f"  {server.label}: {' '.join(cmd)}  (in {server.root}; log {log_path})")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=server.root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"gunicorn exited with {proc.returncode}; see {log_path}")
+        try:
+            urllib.request.urlopen(f"{server.base}/healthz", timeout=2)  # noqa: S310 (loopback)
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_gunicorn(proc)
+    sys.exit(f"gunicorn did not answer /healthz within 60 s; see {log_path}")
 
 
 def check_answers(server: Server, targets: list[str], sample: int) -> None:
@@ -173,13 +227,54 @@ def check_answers(server: Server, targets: list[str], sample: int) -> None:
             sys.exit(f"{bad[0][0]} answered {bad[0][1]}; fix the set-up before benchmarking.")
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+
+
+def server_cpu(server: Server) -> dict[int, float]:
+    """CPU seconds used so far by the server's gunicorn workers and by the PostgreSQL
+    backends connected to its database (only this benchmark uses it): what one request
+    costs the machine, much steadier under other load than requests/s. By process id: a
+    backend that ends in between (``DB_CONN_MAX_AGE``) takes its time with it."""
+    dbname = server.database_url.rsplit("/", 1)[1].split("?")[0]
+    total = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == server.proc.pid or (
+            cmdline.startswith("postgres:") and f" {dbname} " in cmdline
+        ):
+            total[int(entry.name)] = _cpu_seconds(int(entry.name))
+    return total
+
+
+def cpu_ms(before: dict[int, float], after: dict[int, float], requests: float) -> float:
+    used = sum(max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in after.items())
+    return used * 1000 / max(1.0, requests)
+
+
 def load() -> str:
     one, five, _fifteen = os.getloadavg()
     return f"load {one:.1f}/{five:.1f}"
 
 
 def fmt(r: dict) -> str:
-    text = f"{r['rps']:8.1f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  {r['load']}"
+    text = (
+        f"{r['rps']:8.1f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
+        f"  cpu {r['cpu_ms']:5.2f} ms/req  {r['load']}"
+    )
     if r["non2xx"]:
         text += f"  NON-2xx {r['non2xx']}"
     if r["socket_errors"]:
@@ -205,6 +300,12 @@ def main(argv=None):
         "--compare", metavar="URL", help="a second database (e.g. 10k receipts) in the same rounds"
     )
     parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="another checkout (e.g. a worktree of main) served on --port + 1 from the same"
+        " database in the same rounds: this code against that one",
+    )
+    parser.add_argument(
         "--entries",
         type=int,
         help="LOOKUP_CACHE_ENTRIES (default: production's; scaled with --compare)",
@@ -219,6 +320,8 @@ def main(argv=None):
     if not main_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL=postgres://... : the benchmark measures PostgreSQL.")
 
+    if args.baseline and args.compare:
+        sys.exit("--baseline and --compare: one at a time")
     urls = [main_url] + ([args.compare] if args.compare else [])
     pool = args.pool
     if args.compare:
@@ -234,14 +337,14 @@ def main(argv=None):
             f"{s} {n / len(numbers):.0%}" for s, n in count_statuses(url, numbers).items()
         )
         print(f"{label}: {total:,} receipts; pool of {len(numbers):,} numbers ({shares})")
+    if args.baseline:
+        servers[0].label = "this"
+        base = Server("base", main_url, args.port + 1, servers[0].numbers, servers[0].total)
+        base.root = Path(args.baseline).resolve()
+        servers.insert(0, base)
+        print(f"this: {ROOT} (port {args.port}); base: {base.root} (port {base.port})")
 
     env = bench_env(main_url, args.entries)
-    subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
     probe = subprocess.run(
         [
             PYTHON,
@@ -272,15 +375,7 @@ def main(argv=None):
     failed = False
     try:
         for server in servers:
-            gargs = SimpleNamespace(
-                port=server.port,
-                workers=args.workers,
-                worker_class=None,
-                threads=None,
-                no_access_log=False,
-                log=str(Path(args.log_dir) / f"bench-cold-gunicorn-{server.port}.log"),
-            )
-            server.proc = start_gunicorn(gargs, bench_env(server.database_url, args.entries))
+            server.proc = start_server(server, args)
             hot = server.numbers[:1]
             for name in names:
                 target = name.removesuffix("-hot")
@@ -289,13 +384,17 @@ def main(argv=None):
             check_answers(server, targets, args.check)
         wrk = {"connections": args.connections, "threads": args.wrk_threads}
         for server, name in sides:
+            cpu = server_cpu(server)
             r = run_wrk(server.base, server.scripts[name], duration=args.warmup, **wrk)
+            r["cpu_ms"] = cpu_ms(cpu, server_cpu(server), r["rps"] * args.warmup)
             r["load"] = load()
             print(f"  warm-up {server.label:>4} {name:<8} {fmt(r)}", flush=True)
         for round_no in range(1, args.rounds + 1):
             order = sides if round_no % 2 else sides[::-1]
             for server, name in order:
+                cpu = server_cpu(server)
                 r = run_wrk(server.base, server.scripts[name], duration=args.duration, **wrk)
+                r["cpu_ms"] = cpu_ms(cpu, server_cpu(server), r["rps"] * args.duration)
                 r["load"] = load()
                 failed |= bool(r["non2xx"] or r["socket_errors"])
                 results[(server.label, name)].append(r)
@@ -313,7 +412,7 @@ def main(argv=None):
     )
     print(
         f"  {'db':>4} {'side':<8} {'req/s':>8} {'x bare':>7}   {'p50':>6} {'p99':>7}"
-        f" {'p99 x bare':>10}   per-round req/s ratios"
+        f" {'p99 x bare':>10} {'cpu ms':>7} {'x bare':>6}   per-round req/s ratios"
     )
     for server in servers:
         bare = results[(server.label, "bare")]
@@ -321,13 +420,28 @@ def main(argv=None):
             rows = results[(server.label, name)]
             ratios = [r["rps"] / b["rps"] for r, b in zip(rows, bare, strict=True)]
             p99s = [r["p99"] / b["p99"] for r, b in zip(rows, bare, strict=True)]
+            cpus = [r["cpu_ms"] / b["cpu_ms"] for r, b in zip(rows, bare, strict=True)]
             print(
                 f"  {server.label:>4} {name:<8} {statistics.median(r['rps'] for r in rows):8.1f}"
                 f" {statistics.median(ratios):7.2f}   {statistics.median(r['p50'] for r in rows):6.1f}"
                 f" {statistics.median(r['p99'] for r in rows):7.1f}"
-                f" {statistics.median(p99s):10.2f}   {' '.join(f'{x:.2f}' for x in ratios)}"
+                f" {statistics.median(p99s):10.2f}"
+                f" {statistics.median(r['cpu_ms'] for r in rows):7.2f}"
+                f" {statistics.median(cpus):6.2f}   {' '.join(f'{x:.2f}' for x in ratios)}"
             )
-    if len(servers) == 2:
+    if args.baseline:
+        base, this = servers
+        for name in names:
+            pairs = list(zip(results[("this", name)], results[("base", name)], strict=True))
+            ratios = [t["rps"] / b["rps"] for t, b in pairs]
+            cpus = [t["cpu_ms"] / b["cpu_ms"] for t, b in pairs]
+            print(
+                f"  {name:<8} this / base req/s: median of per-round ratios"
+                f" {statistics.median(ratios):.2f} ({' '.join(f'{x:.2f}' for x in ratios)});"
+                f" CPU per request {statistics.median(cpus):.2f}"
+                f" ({' '.join(f'{x:.2f}' for x in cpus)})"
+            )
+    elif len(servers) == 2:
         small, large = sorted(servers, key=lambda s: s.total)
         for name in names[1:]:
             ratios = [

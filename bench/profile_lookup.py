@@ -62,6 +62,7 @@ def install_timers(parts: Parts) -> list[str]:
     from django.core.handlers import base
     from django.db import connections
 
+    import portal.result_page
     import portal.selectors
     import portal.views
 
@@ -85,6 +86,7 @@ def install_timers(parts: Parts) -> list[str]:
     base.BaseHandler.make_view_atomic = make_view_atomic
     for attr in ("render_to_string", "render", "_api_body"):
         setattr(portal.views, attr, parts.timed("render", getattr(portal.views, attr)))
+    portal.result_page.render = parts.timed("render", portal.result_page.render)
     for attr in ("receipt_lookup", "receipt_stamp"):
         setattr(portal.selectors, attr, parts.timed("selector", getattr(portal.selectors, attr)))
 

@@ -68,14 +68,15 @@ MIDDLEWARE = [
     "disdukcapil.ratelimit.RateLimitMiddleware",
     # Public read-only views to the replica (before anything that may read the database).
     "disdukcapil.db_router.ReplicaRoutingMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The four marked "lean" pass a public lookup's GET through (disdukcapil/lean.py).
+    "disdukcapil.lean.SessionMiddleware",  # lean
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "disdukcapil.lean.AuthenticationMiddleware",  # lean
+    "disdukcapil.lean.MessageMiddleware",  # lean
     # Records the logged-in user (and remote address) as the actor of every audited change.
-    "auditlog.middleware.AuditlogMiddleware",
+    "disdukcapil.lean.AuditlogMiddleware",  # lean
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its answer (429).
     "axes.middleware.AxesMiddleware",
@@ -118,6 +119,10 @@ else:
             "OPTIONS": {"timeout": 20},
         }
     }
+
+# The lookup's statements as server-side prepared statements (disdukcapil/prepared.py): planned
+# once per connection instead of per request. 0 behind a transaction-mode pooler (PgBouncer).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
 # A streaming replica for the public reads (disdukcapil/db_router.py): the lookup, the API and
 # the statistics read it while it is up and at most REPLICA_MAX_LAG_SECONDS behind; every
@@ -171,6 +176,12 @@ else:
 # The lookup's rendered results (portal/lookup_cache.py): in each worker's memory, validated
 # against the database on every request, so never stale. Seconds; 0 turns the cache off.
 LOOKUP_CACHE_SECONDS = env_int("LOOKUP_CACHE_SECONDS", 600)
+# Safe requests for these paths skip session, auth, messages and audit middleware
+# (disdukcapil/lean.py): the public lookup and its API read and write none of them.
+LEAN_PUBLIC_PATHS = ("/cek/", "/api/v1/receipts/")
+# The result page from skeletons pre-rendered per language, status and situation, filled per
+# request (portal/result_page.py); off with DEBUG so that an edited template shows at once.
+LOOKUP_PRERENDERED = env_bool("LOOKUP_PRERENDERED", not DEBUG)
 # At most this many bodies per worker (about 4 KB each for the page, 1 KB for the API).
 CACHES["lookup"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

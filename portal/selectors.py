@@ -4,7 +4,8 @@ Both are shaped for a constant, small number of queries. A lookup is one SQL sta
 every status (``receipt_lookup``): raw SQL built once per backend, returning plain values
 (the timeline and pickup days aggregated in the database, the queue position from the day
 counts of receipts/queue_days.py, the PrintingPlan row for a waiting receipt), so a request
-compiles no ORM query and builds no model instance but the plan row. A kept body is checked
+compiles no ORM query and builds no model instance but the plan row; on PostgreSQL it is a
+prepared statement, planned once per connection (disdukcapil/prepared.py). A kept body is checked
 with ``receipt_stamp``, one statement too. The statistics cost 5 GROUP BY queries, whatever
 the size of the tables.
 """
@@ -21,6 +22,7 @@ from django.db.models.functions import JSONObject, TruncWeek
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from disdukcapil import prepared
 from disdukcapil.localtime import local_midnight
 from distribution import forecast
 from distribution.models import HandOver, PrintingPlan
@@ -256,8 +258,10 @@ def receipt_stamp(*, number: str) -> Stamp | None:
     which is all portal.lookup_cache compares (with the stamp ``receipt_lookup`` returns).
     """
     sql, params = _stamp_query()
-    with _read_connection().cursor() as cursor:
-        cursor.execute(sql, [number if isinstance(p, _Number) else p for p in params])
+    connection = _read_connection()
+    with connection.cursor() as cursor:
+        values = [number if isinstance(p, _Number) else p for p in params]
+        prepared.execute(connection, cursor, "ektp_receipt_stamp", sql, values)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -359,7 +363,8 @@ def receipt_lookup(*, number: str, with_estimate: bool = True) -> LookupAnswer:
         "today": timezone.localdate().isoformat(),
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, [values[name] for name in names])
+        params = [values[name] for name in names]
+        prepared.execute(connection, cursor, "ektp_receipt_lookup", sql, params)
         row = cursor.fetchone()
     (version, status, changed_at, office_id, *office), rest = row[:13], row[13:]
     head_office = None

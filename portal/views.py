@@ -20,10 +20,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from portal import lookup_cache, selectors
+from portal import lookup_cache, result_page, selectors
 from portal.forms import FORMAT_HINT, LookupForm
 from receipts import hours
-from receipts.models import Status
 from receipts.numbers import MalformedReceiptNumber, normalize_receipt_number
 
 logger = logging.getLogger(__name__)
@@ -31,30 +30,10 @@ logger = logging.getLogger(__name__)
 # A receipt's status is personal and changes: never kept by a shared cache or the browser.
 PRIVATE_NO_STORE = "private, no-store"
 
-# The step indicator: (step label, statuses for which this step is the current one).
-STEPS = [
-    ("rekam", (Status.RECORDED,)),
-    ("cetak", (Status.QUEUED, Status.PRINTED)),
-    ("kirim", (Status.DISPATCHED,)),
-    ("siap", (Status.READY,)),
-    ("diambil", (Status.COLLECTED,)),
-]
-
 
 def _no_store(response):
     response["Cache-Control"] = PRIVATE_NO_STORE
     return response
-
-
-def _steps(status):
-    """The five steps with their state (done/current/todo); empty when off the normal path."""
-    current = next((i for i, (_key, codes) in enumerate(STEPS) if status in codes), None)
-    if current is None:
-        return []
-    return [
-        {"key": key, "state": "done" if i < current else "current" if i == current else "todo"}
-        for i, (key, _codes) in enumerate(STEPS)
-    ]
 
 
 @require_safe
@@ -105,10 +84,12 @@ def lookup(request):
         # Nothing of this request goes into the page, so it can serve the next one: the CSRF
         # token is a placeholder replaced below, the language switch returns to the canonical
         # address, and the staff's flash messages wait for their own pages.
+        if result_page.enabled():
+            return result_page.render(result, number)
         context = {
             "r": result,
             "g": result.guidance,
-            "steps": _steps(result.status),
+            "steps": result_page.steps(result.status),
             "form": LookupForm(initial={"nomor": number}),
             "hint": FORMAT_HINT,
             "csrf_token": lookup_cache.CSRF_PLACEHOLDER,

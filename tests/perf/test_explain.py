@@ -34,12 +34,21 @@ def city_scale_receipts(_city, db):
 
 
 def plans_touching_receipts(captured):
-    """EXPLAIN every captured SELECT that reads receipts_receipt; return (sql, plan) pairs."""
+    """EXPLAIN every captured SELECT that reads receipts_receipt (directly, or as the EXECUTE
+    of a prepared SELECT); return (sql, plan) pairs."""
     plans = []
     with connection.cursor() as cursor:
         for query in captured:
             sql = query["sql"]
-            if not sql.lstrip().upper().startswith("SELECT") or "receipts_receipt" not in sql:
+            text = sql
+            prepared = re.match(r"\s*EXECUTE (\w+)\(", sql)
+            if prepared:  # the lookup's prepared statement (disdukcapil/prepared.py)
+                cursor.execute(
+                    "SELECT statement FROM pg_prepared_statements WHERE name = %s",
+                    [prepared.group(1)],
+                )
+                text = cursor.fetchone()[0].split(" AS ", 1)[1]
+            if not text.lstrip().upper().startswith("SELECT") or "receipts_receipt" not in text:
                 continue
             cursor.execute("EXPLAIN " + sql)
             plans.append((sql, "\n".join(row[0] for row in cursor.fetchall())))

@@ -42,7 +42,7 @@ test: install
 # The quick loop while working: SQLite and local memory (whatever DATABASE_URL says), without the
 # `slow` and `browser` tests. `make test` (and .ci/run) still runs everything.
 test-fast: install
-	DATABASE_URL= REDIS_URL= $(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+	DATABASE_URL= REDIS_URL= $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile -m "not slow and not browser" $(PYTEST_ARGS)
 
 # The hostile-input suites with their full example counts and fresh random examples every run
 # (every other run uses a fixed quarter of them: tests/hardening/hostile.py).

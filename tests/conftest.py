@@ -7,7 +7,11 @@ tests/import_rows.py). Markers (pyproject.toml): ``postgres`` tests are skipped 
 ``make test-fast``; ``make test`` and .ci/run run them all.
 """
 
+import contextlib
+import fcntl
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -58,6 +62,104 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+# --- one migrated database for all test processes ---------------------------------------------
+# Migrating a test database takes 20-40 s here, and each pytest-xdist process would do it at the
+# same moment. On PostgreSQL the first process migrates a template once; every process copies
+# it (CREATE DATABASE ... TEMPLATE, about a second) and pytest-django then finds its database
+# there (keepdb). The last process out drops the template.
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    with path.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield handle
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cloning(config) -> bool:
+    return hasattr(config, "workerinput") and connection.vendor == "postgresql"
+
+
+def _template_paths(config):
+    uid = config.workerinput["testrunuid"][:12]
+    base = connection.settings_dict["TEST"]["NAME"].rsplit("_", 1)[0]  # test_ektp_ci(_gw0)
+    return f"{base}_tpl_{uid}", Path(tempfile.gettempdir()) / f"ektp-tests-{uid}"
+
+
+def _database_exists(name: str) -> bool:
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return cursor.fetchone() is not None
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, request, django_db_blocker
+):
+    if not _cloning(request.config):
+        yield
+        return
+    template, lock = _template_paths(request.config)
+    with django_db_blocker.unblock():
+        _copy_template(template, lock)
+    yield
+    with django_db_blocker.unblock():
+        _drop_copy(template, lock)
+
+
+def _copy_template(template: str, lock: Path):
+    settings_dict = connection.settings_dict
+    mine = settings_dict["TEST"]["NAME"]
+    quote = connection.ops.quote_name
+    with _locked(lock.with_suffix(".lock")):
+        if not _database_exists(template):
+            real_name = settings_dict["NAME"]
+            settings_dict["TEST"]["NAME"] = template
+            connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+            connection.close()
+            settings_dict["NAME"], settings_dict["TEST"]["NAME"] = real_name, mine
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(mine)}")
+            cursor.execute(f"CREATE DATABASE {quote(mine)} TEMPLATE {quote(template)}")
+        users = lock.with_suffix(".users")
+        users.write_text(str(int(users.read_text() if users.exists() else 0) + 1))
+
+
+def _drop_copy(template: str, lock: Path):
+    connection.close()
+    quote = connection.ops.quote_name
+    with _locked(lock.with_suffix(".lock")), connection.creation._nodb_cursor() as cursor:
+        cursor.execute(
+            f"DROP DATABASE IF EXISTS {quote(connection.settings_dict['NAME'])} WITH (FORCE)"
+        )
+        users = lock.with_suffix(".users")
+        left = int(users.read_text()) - 1
+        users.write_text(str(left))
+        if left == 0:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(template)}")
+            users.unlink()
+            lock.with_suffix(".lock").unlink()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request):
+    # A copied database is already there: pytest-django must neither create nor drop it.
+    return _cloning(request.config) or request.config.getvalue("reuse_db")
+
+
+_TEST_DATABASE = []  # not empty while the test database exists
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    _TEST_DATABASE.append(True)
+    yield
+    _TEST_DATABASE.clear()
+
+
 def _flushes_database(item) -> bool:
     """A transactional test ends with a flush that empties every table, migrations' rows too."""
     if {"transactional_db", "live_server"} & set(item.fixturenames):
@@ -67,20 +169,40 @@ def _flushes_database(item) -> bool:
 
 
 def _write_migration_rows():
-    """The rows the data migrations write, as the last of them leaves them: the three roles and
-    their permissions, and the one-row tables. (The flush's post_migrate re-creates content
-    types and permissions.)"""
+    """The rows the data migrations write, as the last of them leaves them: the three roles with
+    their permissions (``distribution.roles.ensure_roles``'s result, in four statements instead
+    of its sixty), and the one-row tables. Content types and permissions survive the suite's
+    flush (tests/postgresql/base.py) or are made again by its post_migrate (SQLite)."""
     from auditlog.context import disable_auditlog
     from django.contrib.auth.models import Group, Permission
 
+    from distribution import roles
     from distribution.models import PrintingPlan
-    from distribution.roles import ensure_roles
     from receipts.models import HeadOffice, PublicDataVersion
 
+    ids = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    grants = {
+        roles.STAFF_GROUP: roles.STAFF_PERMISSIONS,
+        roles.CLERK_GROUP: roles.CLERK_PERMISSIONS,
+        roles.SUPERVISOR_GROUP: roles.SUPERVISOR_PERMISSIONS,
+    }
     with disable_auditlog():  # the migrations ran without it
-        ensure_roles(Group, Permission)
         for model in (PublicDataVersion, HeadOffice, PrintingPlan):
             model.objects.get_or_create(pk=1)
+        if Group.objects.filter(name__in=grants).exists():
+            return  # no flush happened (the test was skipped)
+        groups = Group.objects.bulk_create([Group(name=name) for name in grants])
+        Group.permissions.through.objects.bulk_create(
+            Group.permissions.through(group_id=group.pk, permission_id=ids[code])
+            for group in groups
+            for code in grants[group.name]
+            if code in ids
+        )
 
 
 def migration_rows() -> dict:
@@ -117,8 +239,9 @@ def pytest_runtest_teardown(item, nextitem):
     and would miss the roles.
     """
     result = yield
-    # After the last test the test database is already gone (nextitem None).
-    if nextitem is not None and _flushes_database(item):
+    # Before the first test that asks for a database, and after the last one (nextitem None),
+    # there is no test database to write to.
+    if nextitem is not None and _TEST_DATABASE and _flushes_database(item):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():

@@ -4,6 +4,7 @@ No browser is downloaded: `.ci/run` installs the `chromium` package and axe-core
 Without them the browser tests are skipped with the reason.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -71,22 +72,63 @@ def http_cookies(settings):
     settings.SESSION_COOKIE_SECURE = False
 
 
-@pytest.fixture
-def page(chromium, live_server, http_cookies):
+@contextlib.contextmanager
+def new_page(chromium, base_url):
     # bypass_csp: axe-core is injected as a script; the site's own CSP must not block the test.
     context = chromium.new_context(
         viewport={"width": 360, "height": 800}, bypass_csp=True, locale="id-ID"
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.base = live_server.url
-    yield page
-    context.close()
+    page.base = base_url
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(chromium, live_server, http_cookies):
+    with new_page(chromium, live_server.url) as page:
+        yield page
 
 
 @pytest.fixture
 def demo(transactional_db):
     """A kecamatan with its office and pickup days, and one receipt per status in it."""
+    return build_demo()
+
+
+@pytest.fixture(scope="session")
+def site_server():
+    """A live server like pytest-django's ``live_server``, for modules whose data is committed
+    once for the whole module (``live_server`` makes every test transactional: a flush each)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def committed(django_db_setup, django_db_blocker):
+    """Run ``build`` committed, for a module of tests that only read (through the browser);
+    everything is deleted again at the end of the module."""
+    from django.core.management import call_command
+
+    from tests.conftest import _write_migration_rows
+
+    def commit(build):
+        with django_db_blocker.unblock():
+            return build()
+
+    yield commit
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+        _write_migration_rows()
+
+
+def build_demo():
     from distribution.models import BlankBatch, PickupSchedule
     from distribution.printing_stats import printing_stats_refresh
     from tests.factories import (

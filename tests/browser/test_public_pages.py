@@ -6,9 +6,28 @@ import pytest
 
 from receipts.models import Status
 
-from .conftest import axe_violations, screenshot
+from .conftest import axe_violations, build_demo, new_page, screenshot
 
 pytestmark = pytest.mark.browser
+
+
+# Every test here only reads: the demo data (and the receipts of the last weeks that the
+# statistics chart draws) is committed once for the module, and each test runs in ``db``'s
+# transaction beside a live server that sees it, instead of a transactional test per page.
+@pytest.fixture(scope="module")
+def demo(committed):
+    def build():
+        numbers = build_demo()
+        recent_receipts()
+        return numbers
+
+    return committed(build)
+
+
+@pytest.fixture
+def page(chromium, site_server, http_cookies, db):
+    with new_page(chromium, site_server.url) as page:
+        yield page
 
 
 def look_up(page, number):
@@ -119,7 +138,6 @@ def recent_receipts(count=24):
 
 
 def test_statistik_page(page, demo):
-    recent_receipts()
     page.goto(page.base + "/statistik/")
     assert page.locator("h1").inner_text() == "Statistik blanko dan kartu e-KTP"
     assert page.locator("svg.chart").count() == 4
@@ -141,8 +159,6 @@ def test_statistik_page(page, demo):
     ],
 )
 def test_no_serious_or_critical_accessibility_violations(page, demo, name, path):
-    if name == "statistik":
-        recent_receipts()
     page.goto(page.base + path.format(**demo))
     if name == "home":
         screenshot(page, "home")

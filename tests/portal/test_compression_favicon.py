@@ -28,7 +28,12 @@ def test_compressed_bodies_differ_in_length_from_one_request_to_the_next(anonymo
 
 def test_the_api_is_gzipped_too(anonymous, receipt):
     response = anonymous.get(f"/api/v1/receipts/{receipt.number}/", HTTP_ACCEPT_ENCODING="gzip")
-    assert response["Content-Encoding"] == "gzip"
+    # (Seen failing once under xdist at load 7: say what came instead of gzip, next time.)
+    assert response.get("Content-Encoding") == "gzip", (
+        response.status_code,
+        len(response.content),
+        dict(response.headers),
+    )
 
 
 @override_settings(DEBUG=False)

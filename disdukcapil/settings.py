@@ -375,6 +375,9 @@ TASKS = {
 # older than IMPORT_STALE_SECONDS belongs to a worker that died and is shown as failed.
 IMPORT_HEARTBEAT_MS = env_int("IMPORT_HEARTBEAT_MS", 3000)
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 60)
+# A task row RUNNING this long, whose task keeps no heartbeat of its own, belongs to a dead
+# worker (disdukcapil.tasks.tasks_fail_stale); the notification jobs take seconds.
+TASKS_STALE_MINUTES = env_int("TASKS_STALE_MINUTES", 30)
 
 # Staff exports (distribution/exports.py): up to EXPORT_DIRECT_MAX_ROWS rows are sent inside
 # the request; more are written by the task worker (distribution/export_jobs.py) and

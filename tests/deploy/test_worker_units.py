@@ -29,7 +29,8 @@ def test_run_all_starts_the_same_two_workers():
     assert "default,long" not in text
 
 
-def test_the_prune_timer_also_prunes_old_exports():
+def test_the_prune_timer_also_prunes_old_exports_and_fails_lost_tasks():
     text = (UNITS / "ektp-prune-tasks.service").read_text()
     assert "manage.py prune_db_task_results" in text
     assert "manage.py prune_export_jobs" in text
+    assert "manage.py tasks_fail_stale" in text

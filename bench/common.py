@@ -34,3 +34,27 @@ def collect_static() -> None:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def bench_env(database_url: str | None = None, entries: int | None = None) -> dict:
+    """The environment of a benchmark gunicorn: production settings plus bench/urls.py, plain
+    HTTP on the loopback, the benchmarks' own Redis database, the load generator exempt from
+    the rate limit. ``entries``: the lookup cache's size per worker."""
+    env = dict(os.environ)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    if entries is not None:
+        env["LOOKUP_CACHE_ENTRIES"] = str(entries)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DEBUG="0",
+        SECRET_KEY=env.get("SECRET_KEY") or "bench-only-secret-key-" + "x" * 40,
+        ALLOWED_HOSTS="127.0.0.1",
+        REDIS_URL=env.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/13",
+        CACHE_KEY_PREFIX=env.get("CACHE_KEY_PREFIX") or "ektp-bench",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+        RATELIMIT_EXEMPT_IPS="127.0.0.1",
+    )
+    return env

@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, setup_django  # noqa: E402
+from bench.common import ROOT, bench_env, setup_django  # noqa: E402
 
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -253,22 +253,10 @@ def main(argv=None):
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk")
 
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="0",
-        SECRET_KEY=env.get("SECRET_KEY") or "bench-only-secret-key-" + "x" * 40,
-        ALLOWED_HOSTS="127.0.0.1",
-        REDIS_URL=env.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/13",
-        CACHE_KEY_PREFIX=env.get("CACHE_KEY_PREFIX") or "ektp-bench",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_HSTS_SECONDS="0",
-    )
+    env = bench_env()
     if args.ratelimit_off:
         env["RATELIMIT_ENABLED"] = "0"
-    else:
-        env["RATELIMIT_EXEMPT_IPS"] = "127.0.0.1"
+        del env["RATELIMIT_EXEMPT_IPS"]
     os.environ.update(env)
     setup_django("bench.settings")
     from django.conf import settings

@@ -54,7 +54,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT  # noqa: E402
+from bench.common import ROOT, bench_env  # noqa: E402
 from bench.lookup import TARGETS, run_wrk, stop_gunicorn  # noqa: E402
 
 PYTHON = sys.executable
@@ -77,26 +77,6 @@ request = function()
   return wrk.format("GET", prefix .. numbers[math.random(#numbers)] .. suffix)
 end
 """
-
-
-def bench_env(database_url: str, entries: int | None = None) -> dict:
-    env = dict(os.environ)
-    if entries is not None:
-        env["LOOKUP_CACHE_ENTRIES"] = str(entries)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="0",
-        SECRET_KEY=env.get("SECRET_KEY") or "bench-only-secret-key-" + "x" * 40,
-        ALLOWED_HOSTS="127.0.0.1",
-        REDIS_URL=env.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/13",
-        CACHE_KEY_PREFIX=env.get("CACHE_KEY_PREFIX") or "ektp-bench",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_HSTS_SECONDS="0",
-        RATELIMIT_EXEMPT_IPS="127.0.0.1",
-    )
-    return env
 
 
 @contextlib.contextmanager

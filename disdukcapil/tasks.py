@@ -22,12 +22,34 @@ been running TASKS_STALE_MINUTES.
 import datetime
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 QUEUE_DEFAULT = "default"
 QUEUE_LONG = "long"
 QUEUES = [QUEUE_DEFAULT, QUEUE_LONG]
+
+
+def job_finish_failed(jobs, pieces, *, done: str, failed: str, message: str) -> None:
+    """Mark a background job (``jobs``: a queryset of its one row) failed with ``message``, unless
+    it already finished, and delete the stored pieces of its file (``pieces``). The import and
+    the export jobs share it. A connection broken by the failure itself (the database restarted)
+    is opened anew once."""
+
+    def write():
+        with transaction.atomic():
+            jobs.exclude(status=done).update(
+                status=failed, error=message, finished_at=timezone.now()
+            )
+            pieces.delete()
+
+    try:
+        write()
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        write()
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:

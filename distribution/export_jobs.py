@@ -24,12 +24,12 @@ import secrets
 import zlib
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disdukcapil.spreadsheet import csv_pieces
-from disdukcapil.tasks import enqueue_on_commit
+from disdukcapil.tasks import enqueue_on_commit, job_finish_failed
 from distribution.exports import RECEIPTS_HEADER, ExportFilterError, ReceiptExport, receipt_export
 from distribution.models import ExportFileChunk, ExportJob
 
@@ -170,20 +170,13 @@ def export_job_run(*, job_id: int) -> str:
 
 
 def _finish_failed(job_id: int, message: str) -> None:
-    def write():
-        with transaction.atomic():
-            ExportJob.objects.filter(pk=job_id).exclude(status=ExportJob.Status.DONE).update(
-                status=ExportJob.Status.FAILED, error=message, finished_at=timezone.now()
-            )
-            ExportFileChunk.objects.filter(job_id=job_id).delete()
-
-    try:
-        write()
-    except DatabaseError:
-        if connection.in_atomic_block:
-            raise
-        connection.close()  # a broken connection (database restarted): once more, anew
-        write()
+    job_finish_failed(
+        ExportJob.objects.filter(pk=job_id),
+        ExportFileChunk.objects.filter(job_id=job_id),
+        done=ExportJob.Status.DONE,
+        failed=ExportJob.Status.FAILED,
+        message=message,
+    )
 
 
 def export_jobs_fail_stale(*, now: datetime.datetime | None = None) -> int:

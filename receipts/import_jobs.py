@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disdukcapil.spreadsheet import BOM, SafeWriter
-from disdukcapil.tasks import enqueue_on_commit
+from disdukcapil.tasks import enqueue_on_commit, job_finish_failed
 from receipts.importing import ImportFormatError, import_receipts
 from receipts.models import ImportJob, ImportJobStatus, ImportUploadChunk
 from receipts.tasks import import_job_task
@@ -267,20 +267,13 @@ def import_job_run(*, job_id: int) -> str:
 
 
 def _finish_failed(job_id: int, message: str) -> None:
-    def write():
-        with transaction.atomic():
-            ImportJob.objects.filter(pk=job_id).exclude(status=ImportJobStatus.DONE).update(
-                status=ImportJobStatus.FAILED, error=message, finished_at=timezone.now()
-            )
-            ImportUploadChunk.objects.filter(job_id=job_id).delete()
-
-    try:
-        write()
-    except DatabaseError:
-        if connection.in_atomic_block:
-            raise
-        connection.close()  # a broken connection (database restarted): once more, anew
-        write()
+    job_finish_failed(
+        ImportJob.objects.filter(pk=job_id),
+        ImportUploadChunk.objects.filter(job_id=job_id),
+        done=ImportJobStatus.DONE,
+        failed=ImportJobStatus.FAILED,
+        message=message,
+    )
 
 
 def import_jobs_fail_stale(*, now: datetime.datetime | None = None) -> int:

@@ -147,6 +147,12 @@ def is_misprint(from_status: str, to_status: str) -> bool:
     return to_status == Status.RECORDED and from_status in _MISPRINT_FROM
 
 
+def timeline_step(from_status: str, to_status: str) -> tuple:
+    """A timeline entry's (label, is a misprint) for the step from_status -> to_status."""
+    misprint = is_misprint(from_status, to_status)
+    return (MISPRINT_LABEL if misprint else Status(to_status).label), misprint
+
+
 def situation(*, status: str, enough_blanks: bool, reprint: bool, has_schedule: bool) -> str:
     """The row of GUIDANCE for a receipt (``reprint``: its last card was misprinted)."""
     if status == Status.RECORDED:

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import get_language, pgettext
 
-from portal import lookup_cache
+from portal import guidance, lookup_cache
 from portal.forms import FORMAT_HINT, LookupForm
 from portal.guidance import GUIDANCE, Office
 from receipts.models import Status
@@ -45,6 +45,9 @@ _MARK = "@@ektp:{}@@"
 _SLOT = re.compile(r"@@ektp:(\w+)@@")
 # Parts kept by value: bounded, a new process starts empty.
 _PART_ENTRIES = 2000
+# The dates and times of day of timeline steps: ~3,650 days in ten years and 1,440 minutes,
+# per language, so that a worker rebuilds none of them once it has seen them all.
+_MOMENT_ENTRIES = 10_000
 
 
 def enabled() -> bool:
@@ -105,12 +108,12 @@ def _skeleton(language: str, prefix: str, status: str, situation: str) -> list[s
     return _SLOT.split(render_to_string("portal/_result_skeleton.html", context))
 
 
-def _kept(cache: dict, key, build):
+def _kept(cache: dict, key, build, entries: int = _PART_ENTRIES):
     try:
         return cache[key]
     except KeyError:
         pass
-    if len(cache) >= _PART_ENTRIES:
+    if len(cache) >= entries:
         cache.clear()
     value = cache[key] = build()
     return value
@@ -118,7 +121,7 @@ def _kept(cache: dict, key, build):
 
 _offices: dict = {}
 _schedules: dict = {}
-_labels: dict = {}
+_starts: dict = {}
 _days: dict = {}
 _minutes: dict = {}
 
@@ -158,27 +161,41 @@ def _schedule(language: str, result, guidance) -> str:
 
 
 def _timeline(language: str, result) -> str:
-    """portal/_timeline.html, built here: it is the one part unique to every receipt."""
+    """portal/_timeline.html, built here: it is the one part unique to every receipt.
+
+    Per event, only its moment is new: the item's start (the step's label, a misprint's class)
+    is kept per (language, step), the date and the time of day per day and per minute; the
+    ISO timestamp needs no escaping (digits, ``-:.+T``)."""
     fmt = time_format()
+    zone = timezone.get_current_timezone()
     items = []
-    for event in result.timeline:
-        at = timezone.localtime(event["at"])
-        label = _kept(_labels, (language, str(event["label"])), lambda e=event: escape(e["label"]))
+    for from_status, to_status, moment in result.events:
+        at = moment.astimezone(zone)  # timezone.localtime, without its lookup per event
+        start = _kept(
+            _starts,
+            (language, from_status, to_status),
+            lambda f=from_status, t=to_status: _item_start(*guidance.timeline_step(f, t)),
+        )
         day = _kept(
-            _days, (language, at.date()), lambda a=at: escape(defaultfilters.date(a, "j F Y"))
+            _days,
+            (language, at.year, at.month, at.day),
+            lambda a=at: escape(defaultfilters.date(a, "j F Y")),
+            _MOMENT_ENTRIES,
         )
         minute = _kept(
             _minutes,
             (language, fmt, at.hour, at.minute),
             lambda a=at: escape(defaultfilters.time(a, fmt)),
+            _MOMENT_ENTRIES,
         )
-        css = ' class="misprint"' if event["misprint"] else ""
-        items.append(
-            f'<li{css}><strong>{label}</strong><br><time datetime="{escape(at.isoformat())}">'
-            f"{day}, {minute} WITA</time></li>"
-        )
+        items.append(f'{start}{at.isoformat()}">{day}, {minute} WITA</time></li>')
     head, empty = _timeline_frame(language)
     return head.replace(_MARK.format("items"), "".join(items) or empty)
+
+
+def _item_start(label, misprint: bool) -> str:
+    css = ' class="misprint"' if misprint else ""
+    return f'<li{css}><strong>{escape(label)}</strong><br><time datetime="'
 
 
 @functools.lru_cache(maxsize=16)

@@ -36,6 +36,9 @@ from receipts.queue_days import position_sql as queue_position_sql
 
 # Statuses for which the resident needs the pickup days: the card is on its way or waiting.
 SCHEDULE_STATUSES = frozenset({Status.DISPATCHED, Status.READY})
+# Statuses whose page sends the resident to the head office (portal.guidance, Office.HEAD); the
+# not-found page shows it too. For the rest the lookup reads no head office row.
+HEAD_OFFICE_STATUSES = frozenset({Status.ON_HOLD})
 MAX_SCHEDULES = 5
 STATS_WEEKS = 12
 
@@ -195,16 +198,10 @@ class ReceiptLookup:
 
     @property
     def timeline(self):
+        steps = [(guidance.timeline_step(f, t), t, at) for f, t, at in self.events]
         return [
-            {
-                "status": to_status,
-                "label": guidance.MISPRINT_LABEL
-                if guidance.is_misprint(from_status, to_status)
-                else Status(to_status).label,
-                "misprint": guidance.is_misprint(from_status, to_status),
-                "at": at,
-            }
-            for from_status, to_status, at in self.events
+            {"status": to_status, "label": label, "misprint": misprint, "at": at}
+            for (label, misprint), to_status, at in steps
         ]
 
     @property
@@ -278,7 +275,8 @@ def receipt_stamp(*, number: str) -> Stamp | None:
 # correlated subqueries that run only when their CASE needs them: the timeline (aggregated
 # in the database, on receiptevent_timeline_idx), the pickup days (dispatched, ready) and
 # the queue position (recorded; receipts/queue_days.py), and the PrintingPlan row joined
-# only for a waiting receipt. %(name)s placeholders become positional once, at first use.
+# only for a waiting receipt, the head office only for an unknown number or a receipt on hold
+# (a join on a key computed by CASE, so that for the others no index is even read). %(name)s placeholders become positional once, at first use.
 _EVENTS = {
     "postgresql": "(SELECT json_agg(json_build_array(e.from_status, e.to_status, e.at, e.id)"
     " ORDER BY e.at, e.id) FROM receipts_receiptevent e WHERE e.receipt_id = r.id)",
@@ -316,9 +314,11 @@ LEFT JOIN receipts_resident p ON p.id = r.resident_id
 LEFT JOIN receipts_kelurahan kl ON kl.id = p.kelurahan_id
 LEFT JOIN receipts_kecamatan k ON k.id = r.collection_kecamatan_id
 LEFT JOIN receipts_publicdataversion v ON v.id = {version_id}
-LEFT JOIN receipts_headoffice ho ON ho.id = {office_id}
+LEFT JOIN receipts_headoffice ho
+    ON ho.id = CASE WHEN r.status IS NULL OR r.status IN ({head_office_statuses})
+        THEN {office_id} END
 LEFT JOIN distribution_printingplan pl
-    ON pl.id = {plan_id} AND r.status = 'recorded' AND %(estimate)s = 1
+    ON pl.id = CASE WHEN r.status = 'recorded' AND %(estimate)s = 1 THEN {plan_id} END
 """
 
 
@@ -333,6 +333,7 @@ def _lookup_query(vendor: str) -> tuple[str, tuple[str, ...]]:
         position=queue_position_sql(vendor, "r"),
         version_id=int(PublicDataVersion.SINGLETON_ID),
         office_id=int(HeadOffice.SINGLETON_ID),
+        head_office_statuses=", ".join(f"'{s.value}'" for s in sorted(HEAD_OFFICE_STATUSES)),
         plan_id=int(PrintingPlan.SINGLETON_ID),
     )
     names = tuple(re.findall(r"%\((\w+)\)s", sql))

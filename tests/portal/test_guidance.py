@@ -4,12 +4,15 @@ Each page shows its row's meaning and the one thing to do, and no other row's in
 so a resident is never told two things that disagree (issue 17 listed four such pages).
 """
 
+import itertools
+
 import pytest
 from django.urls import reverse
 
 from distribution.models import PickupSchedule
 from portal.guidance import GUIDANCE, Office, Situation, situation
-from receipts.models import Status
+from portal.selectors import HEAD_OFFICE_STATUSES
+from receipts.models import HeadOffice, Status
 from receipts.services import receipt_transition
 from tests.factories import BlankBatchFactory, KecamatanFactory, KelurahanFactory
 
@@ -163,3 +166,26 @@ def test_a_schedule_of_another_kecamatan_does_not_make_a_day(anonymous, sepingga
     assert not PickupSchedule.objects.filter(kecamatan=other.kecamatan).exists()
     html = page(anonymous, make_receipt("ready", kelurahan=other, number="BPN1707010001"))
     assert str(GUIDANCE[Situation.READY].todo) in html
+
+
+def test_the_lookup_reads_the_head_office_for_every_status_whose_page_points_there():
+    """The lookup's statement joins the head office only for HEAD_OFFICE_STATUSES (and an
+    unknown number): a situation that sends residents there from another status would show
+    "not available" instead of the office's address."""
+    combinations = itertools.product(Status, (True, False), (True, False), (True, False))
+    pointing = {
+        status
+        for status, enough, reprint, day in combinations
+        if GUIDANCE[
+            situation(status=status, enough_blanks=enough, reprint=reprint, has_schedule=day)
+        ].office
+        == Office.HEAD
+    }
+    assert pointing == HEAD_OFFICE_STATUSES
+
+
+def test_only_the_on_hold_page_shows_the_head_office_address(anonymous, receipts_by_status):
+    HeadOffice.objects.filter(pk=HeadOffice.SINGLETON_ID).update(address="Jl. Jenderal Sudirman 1")
+    assert "Jl. Jenderal Sudirman 1" in page(anonymous, receipts_by_status["on_hold"])
+    for status in ("ready", "recorded", "collected"):
+        assert "Jl. Jenderal Sudirman 1" not in page(anonymous, receipts_by_status[status])

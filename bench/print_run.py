@@ -1,6 +1,7 @@
 """Benchmark: one print run of 20,000 cards over 100,000 waiting receipts (PostgreSQL).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ektp python bench/print_run.py
+    BENCH_WAITING=150000 BENCH_SIZES=2000,100000 ... bench/print_run.py   # the form's largest run
 
 Uses the production settings module against a scratch database (``<name>_bench``, created
 and dropped here), seeds 100,000 waiting receipts with set-based INSERTs, then times
@@ -20,7 +21,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-used-for-anything
 os.environ.setdefault("DEBUG", "0")
 
 WAITING = int(os.environ.get("BENCH_WAITING", "100000"))
-SIZES = (2_000, 20_000)
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "2000,20000").split(","))
 TARGET_SECONDS = 10.0
 
 if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -67,10 +68,10 @@ def seed(cursor):
         INSERT INTO distribution_blankbatch (reference, quantity, received_on, used, spoiled,
                                              note, created_at)
         VALUES ('BENCH/1', 15000, DATE '2018-01-10', 0, 0, '', now()),
-               ('BENCH/2', 80000, DATE '2018-02-10', 0, 0, '', now());
+               ('BENCH/2', %(second_batch)s, DATE '2018-02-10', 0, 0, '', now());
         ANALYZE;
         """,
-        {"n": WAITING},
+        {"n": WAITING, "second_batch": max(80_000, sum(SIZES))},
     )
 
 

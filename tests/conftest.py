@@ -230,6 +230,22 @@ def migrated_rows(django_db_setup, django_db_blocker):
         return migration_rows()
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Say how big the access matrix was (tests/hardening/test_access_matrix.py records it),
+    so that CI shows it: under pytest-xdist a worker's own output never reaches the terminal,
+    its reports' ``user_properties`` do."""
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":  # (teardown's report has them too)
+                continue
+            for name, size in report.user_properties:
+                if name == "access_matrix":
+                    terminalreporter.write_line(
+                        f"access matrix: {size['cells']} cells ({size['routes']} routes × "
+                        f"{size['personas']} personas × GET/POST)"
+                    )
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """Put back what the migrations wrote after a transactional test's flush.

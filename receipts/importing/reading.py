@@ -3,7 +3,6 @@
 import codecs
 import csv
 import io
-import itertools
 import re
 from collections.abc import Iterable, Iterator
 
@@ -44,6 +43,12 @@ _KEY_RE = re.compile(r"[\s_\-.]+")
 # a row over them is refused with the row number before it is split into cells.
 MAX_LINE_CHARS = 16_384
 MAX_COLUMNS = 50
+# A record (a row as the csv module builds it) may span several lines inside a quoted cell;
+# bounding each line alone let one record grow without limit: every line ending by opening
+# a quote and the next closing it before 16 K ";" made millions of cells, all held until the
+# record was complete and MAX_COLUMNS looked at it. The lines of one record together get the
+# line's limit: a valid row, embedded line breaks included, is a few hundred characters.
+MAX_RECORD_CHARS = MAX_LINE_CHARS
 
 
 class ImportFormatError(Exception):
@@ -126,26 +131,34 @@ def read_rows(text) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     if not header_line.strip():
         raise ImportFormatError(_("Berkas kosong: baris judul kolom tidak ditemukan."))
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(itertools.chain([header_line], _bounded_lines(text)), delimiter=delimiter)
+    record = _Record()
+    reader = csv.reader(_record_lines(text, header_line, record), delimiter=delimiter)
     try:
         header = next(reader)
+    except _RecordTooLong:
+        raise _record_too_long(1) from None
     except csv.Error as error:
-        # E.g. a quoted header cell running over many lines past the csv module's field limit.
+        # (Not the csv module's field limit of 131,072 characters any more: a record is
+        # refused at MAX_RECORD_CHARS first.)
         raise ImportFormatError(
             _("Baris judul kolom rusak: %(error)s.") % {"error": error}
         ) from None
+    record.chars = 0
     _check_columns(header, 1)
 
     def rows():
         row_no = 1
         try:
             for cells in reader:
+                record.chars = 0  # the next record starts with the next line
                 # (the first cell is looked at alone first: the common case costs no generator)
                 if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
                     continue  # blank lines (and rows of empty cells) are not data
                 row_no += 1
                 _check_columns(cells, row_no)
                 yield row_no, cells
+        except _RecordTooLong:
+            raise _record_too_long(row_no + 1) from None
         except UnicodeDecodeError:
             raise ImportFormatError(
                 _("Berkas tidak dapat dibaca sebagai teks UTF-8 (setelah baris %(row)s).")
@@ -191,13 +204,49 @@ def _bounded_line(text, line_no: int) -> str:
     return line
 
 
-def _bounded_lines(text) -> Iterator[str]:
-    # Counted in physical lines (a quoted cell may span several), so the number is near the
-    # row number, not equal to it.
+class _Record:
+    """The characters of the record being read: counted by _record_lines, reset by the
+    reader's caller each time csv.reader returns a record."""
+
+    __slots__ = ("chars",)
+
+    def __init__(self):
+        self.chars = 0
+
+
+class _RecordTooLong(Exception):
+    """Raised through csv.reader by _record_lines; its caller knows the row number."""
+
+
+def _record_lines(text, first_line: str, record: _Record) -> Iterator[str]:
+    """``first_line``, then the lines of ``text``; raise _RecordTooLong when the lines of one
+    record pass MAX_RECORD_CHARS.
+
+    csv.reader takes one line at a time, only as many as its record needs, so the lines
+    counted since ``record.chars`` was reset are those of the record being built: it is
+    refused at its first line over the limit, before its cells exist.
+    """
+    # Line numbers here are physical lines (a quoted cell may span several), so the number
+    # in the line-length refusal is near the row number, not equal to it.
     line_no = 1
-    while line := _bounded_line(text, line_no + 1):
-        line_no += 1
+    line = first_line
+    while line:
+        record.chars += len(line)
+        if record.chars > MAX_RECORD_CHARS:
+            raise _RecordTooLong
         yield line
+        line_no += 1
+        line = _bounded_line(text, line_no)
+
+
+def _record_too_long(row_no: int) -> ImportFormatError:
+    return ImportFormatError(
+        _(
+            "Baris %(row)s terlalu panjang (lebih dari %(max)s karakter bersama baris "
+            "lanjutannya di dalam tanda kutip): periksa tanda kutip yang tidak ditutup."
+        )
+        % {"row": row_no, "max": f"{MAX_RECORD_CHARS:,}".replace(",", ".")}
+    )
 
 
 def _check_columns(cells: list[str], row_no: int) -> None:

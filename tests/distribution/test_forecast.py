@@ -153,3 +153,37 @@ def test_working_days_between_counts_neither_weekends_nor_holidays():
     calendar = {"weekdays": frozenset(WEEKDAYS), "holidays": frozenset(HOLIDAYS)}
     assert forecast.working_days_between(day(23), day(28), **calendar) == 1
     assert forecast.working_days_between(day(7), day(7), **calendar) == 0
+
+
+def _walk(start, n, *, weekdays, holidays):
+    """The n-th working day after start, one day at a time: the definition."""
+    day = start
+    while n > 0:
+        day += datetime.timedelta(days=1)
+        if day.isoweekday() in weekdays and day not in holidays:
+            n -= 1
+    return day
+
+
+@pytest.mark.parametrize(
+    "weekdays",
+    [{1, 2, 3, 4, 5}, {1, 2, 3, 4, 5, 6}, {3}, {1, 2, 3, 4, 5, 6, 7}, {2, 6}],
+    ids=["mon-fri", "mon-sat", "wed-only", "every-day", "tue-sat"],
+)
+def test_add_working_days_is_the_day_by_day_walk(weekdays):
+    """The week-jumping add_working_days lands on the same day as walking day by day, over
+    holidays on weekdays and weekends, in clusters, at the start and at the end of a range."""
+    import random
+
+    rng = random.Random(2018)
+    base = datetime.date(2026, 12, 3)
+    clustered = {base + datetime.timedelta(days=d) for d in range(1, 12)}  # a holiday fortnight
+    scattered = {base + datetime.timedelta(days=rng.randrange(700)) for _ in range(40)}
+    weekdays = frozenset(weekdays)
+    for holidays in (frozenset(), frozenset(clustered), frozenset(scattered | clustered)):
+        for start_offset in range(0, 15):
+            start = base + datetime.timedelta(days=start_offset)
+            for n in [*range(0, 30), 57, 100, 250, 365, 499]:
+                expected = _walk(start, n, weekdays=weekdays, holidays=holidays)
+                got = forecast.add_working_days(start, n, weekdays=weekdays, holidays=holidays)
+                assert got == expected, (start, n, sorted(weekdays), len(holidays))

@@ -388,6 +388,17 @@ EXPORT_DIRECT_MAX_ROWS = env_int("EXPORT_DIRECT_MAX_ROWS", 20000)
 EXPORT_STALE_SECONDS = env_int("EXPORT_STALE_SECONDS", 60)
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 
+# Print runs (distribution/print_run_jobs.py): up to PRINT_RUN_DIRECT_MAX_CARDS cards are
+# allocated inside the request; a bigger run is created by the task worker (queue `long`) and
+# followed on its job's page. bench/print_run.py (PostgreSQL, 100,000 waiting receipts, a
+# shared 2-core machine): 20,000 cards in 6.2 s, 2,000 in 0.6 s; 100,000 took 27-30 s, at
+# gunicorn's 30 s timeout. 0 creates every run inside the request, whatever its size.
+PRINT_RUN_DIRECT_MAX_CARDS = env_int("PRINT_RUN_DIRECT_MAX_CARDS", 20000)
+# A print run is one transaction, with no heartbeat inside it: a job still running this long
+# after it started (twenty times the 30 s of the biggest run) belongs to a worker that died, and is
+# shown as failed unless its run exists.
+PRINT_RUN_JOB_STALE_SECONDS = env_int("PRINT_RUN_JOB_STALE_SECONDS", 600)
+
 # Notifications (notifications/, docs/notifications.md).
 # The address residents' links point to (receipt page, e-mail opt-out).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")

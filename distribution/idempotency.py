@@ -57,12 +57,17 @@ def replay(request, record: IdempotencyKey, *, kind: str, to: str, **kwargs):
     """The answer to a second submission: the first one's result, and say so."""
     if record.kind != kind:
         return refused(request)
+    say_replayed(request, record.created_at)
+    return redirect(to, **kwargs)
+
+
+def say_replayed(request, first_at) -> None:
+    """Tell the user the form was sent before (at ``first_at``) and nothing was made twice."""
     messages.info(
         request,
         _(
             "Formulir ini sudah tersimpan sebelumnya (%(at)s); ini hasilnya. "
             "Tidak ada yang dibuat dua kali."
         )
-        % {"at": timezone.localtime(record.created_at).strftime("%d-%m-%Y %H:%M")},
+        % {"at": timezone.localtime(first_at).strftime("%d-%m-%Y %H:%M")},
     )
-    return redirect(to, **kwargs)

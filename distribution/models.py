@@ -651,3 +651,87 @@ class ExportFileChunk(models.Model):
 
     def __str__(self):
         return f"{self.job_id}#{self.seq}"
+
+
+class PrintRunJob(models.Model):
+    """A print run too big to create inside one request (distribution/print_run_jobs.py).
+
+    The staff form asked for more than PRINT_RUN_DIRECT_MAX_CARDS cards: the task worker
+    creates the run (``print_run_create``, one transaction, with this job's token as the
+    form's one-time token) and the requester follows it on the job's page.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("menunggu")
+        RUNNING = "running", _("berjalan")
+        DONE = "done", _("selesai")
+        FAILED = "failed", _("gagal")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("diminta oleh"),
+    )
+    # The form's one-time token: the same form posted twice is one job, and the worker passes
+    # it to print_run_create, so the job makes at most one run however often it is run.
+    token = models.CharField(_("token formulir"), max_length=64)
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kecamatan"),
+        help_text=_("Kosong berarti semua kecamatan."),
+    )
+    count = models.PositiveIntegerField(_("jumlah kartu"))
+    cutoff_date = models.DateField(_("batas tanggal resi"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.WAITING
+    )
+    print_run = models.ForeignKey(
+        PrintRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proses cetak"),
+    )
+    # Why it failed (the service's Indonesian message); the name the shared failure writer
+    # of background jobs uses (disdukcapil.tasks.job_finish_failed).
+    error = models.TextField(_("pesan kesalahan"), blank=True)
+    created_at = models.DateTimeField(_("diminta pada"), default=timezone.now)
+    # The run is one transaction with no heartbeat inside it: a job running for longer than
+    # PRINT_RUN_JOB_STALE_SECONDS since this belongs to a worker that died.
+    started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tugas proses cetak")
+        verbose_name_plural = _("tugas proses cetak")
+        ordering = ["-created_at", "-id"]
+        # Made and read by the staff print-run pages only: no admin page, no permissions.
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "token"], name="printrunjob_token_once_per_user"
+            ),
+            models.CheckConstraint(condition=Q(count__gt=0), name="printrunjob_count_positive"),
+            # "done" names its run; nothing else does.
+            models.CheckConstraint(
+                condition=Q(status="done", print_run__isnull=False)
+                | (~Q(status="done") & Q(print_run__isnull=True)),
+                name="printrunjob_done_has_run",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Tugas cetak #%(id)s") % {"id": self.pk}
+
+    def get_absolute_url(self):
+        return reverse("staf:run_job", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -1,4 +1,5 @@
-"""Background jobs of the distribution app (disdukcapil/tasks.py): big staff exports."""
+"""Background jobs of the distribution app (disdukcapil/tasks.py): big staff exports and big
+print runs."""
 
 from django_tasks import task
 
@@ -34,3 +35,35 @@ def export_job_alive(job_id: int) -> bool | None:
     if job["status"] == ExportJob.Status.WAITING:
         return None
     return job["heartbeat_at"] is not None and job["heartbeat_at"] >= fresh
+
+
+@task(queue_name=QUEUE_LONG)
+def print_run_job_task(job_id: int) -> str:
+    """Create the print run of a PrintRunJob (distribution/print_run_jobs.py)."""
+    from distribution.print_run_jobs import print_run_job_run
+
+    return print_run_job_run(job_id=job_id)
+
+
+@alive_check(print_run_job_task)
+def print_run_job_alive(job_id: int) -> bool | None:
+    """Alive while its job runs and is not stale (the run is one transaction: no heartbeat),
+    or ended a moment ago."""
+    import datetime
+
+    from django.utils import timezone
+
+    from distribution.models import PrintRunJob
+    from distribution.print_run_jobs import ENDED_GRACE_SECONDS, print_run_job_is_stale
+
+    now = timezone.now()
+    job = PrintRunJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return False
+    if job.status == PrintRunJob.Status.WAITING:
+        return None
+    if job.finished:
+        # A task whose job ended just now is left to its worker a moment to record its end.
+        fresh = now - datetime.timedelta(seconds=ENDED_GRACE_SECONDS)
+        return job.finished_at is not None and job.finished_at >= fresh
+    return not print_run_job_is_stale(job, now=now)

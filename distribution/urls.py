@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from distribution import views, views_pickup
+from distribution import views, views_pickup, views_print_jobs
 
 app_name = "staf"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("cetak/pratinjau/", views.run_preview, name="run_preview"),
     path("cetak/", views.run_create, name="run_create"),
     path("cetak/<int:pk>/", views.run_detail, name="run_detail"),
+    # A run too big for one request, created by the task worker (distribution/print_run_jobs.py).
+    path("cetak/tugas/<int:pk>/", views_print_jobs.run_job, name="run_job"),
     path("cetak/<int:pk>/tercetak/", views.run_mark_printed, name="run_mark_printed"),
     path("cetak/<int:pk>/kirim/", views.run_dispatch, name="run_dispatch"),
     path("kartu/<int:pk>/rusak/", views.card_spoil, name="card_spoil"),

@@ -35,6 +35,8 @@ from distribution.models import (
     PickupSchedule,
     PrintRun,
 )
+from distribution.print_run_jobs import print_run_is_direct, print_run_job_create
+from distribution.views_print_jobs import announce_run
 from receipts.models import Kelurahan
 from receipts.selectors import stale_receipts
 
@@ -123,7 +125,12 @@ def run_preview(request):
     return render(
         request,
         "distribution/staff_run_preview.html",
-        {"form": form, "preview": preview, "data": form.cleaned_data},
+        {
+            "form": form,
+            "preview": preview,
+            "data": form.cleaned_data,
+            "in_background": not print_run_is_direct(form.cleaned_data["count"]),
+        },
     )
 
 
@@ -138,6 +145,12 @@ def run_create(request):
     if not form.is_valid():
         return _run_form_page(request, form, status=400)
     try:
+        if not print_run_is_direct(form.cleaned_data["count"]):
+            # Too big to finish inside gunicorn's timeout: the task worker creates it.
+            job, created = print_run_job_create(**form.cleaned_data, actor=request.user, token=key)
+            if not created:
+                idempotency.say_replayed(request, job.created_at)
+            return redirect(job)
         run = services.print_run_create(
             **form.cleaned_data, actor=request.user, idempotency_key=key
         )
@@ -152,21 +165,7 @@ def run_create(request):
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         return _run_form_page(request, form, status=409)
-    if run.allocated < run.requested:
-        messages.warning(
-            request,
-            _(
-                "Proses cetak #%(run)s dibuat dengan %(allocated)s kartu, kurang dari "
-                "%(requested)s yang diminta (blanko atau resi tidak cukup)."
-            )
-            % {"run": run.pk, "allocated": run.allocated, "requested": run.requested},
-        )
-    else:
-        messages.success(
-            request,
-            _("Proses cetak #%(run)s dibuat dengan %(allocated)s kartu.")
-            % {"run": run.pk, "allocated": run.allocated},
-        )
+    announce_run(request, run)
     return redirect("staf:run_detail", pk=run.pk)
 
 

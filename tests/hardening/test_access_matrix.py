@@ -103,6 +103,9 @@ ROUTES = {
     "staf/cetak/pratinjau/": rule(STAFF_ONLY),
     "staf/cetak/": rule(STAFF_ONLY),
     "staf/cetak/<int:pk>/": rule(STAFF_ONLY),
+    # A big run's job page (the run form's permission): the requester's alone (staff here), a
+    # superuser included gets a 404, as for a big export's job.
+    "staf/cetak/tugas/<int:pk>/": rule(frozenset({STAFF})),
     "staf/cetak/<int:pk>/tercetak/": rule(STAFF_ONLY),
     "staf/cetak/<int:pk>/kirim/": rule(STAFF_ONLY),
     "staf/kartu/<int:pk>/rusak/": rule(STAFF_ONLY),
@@ -320,6 +323,11 @@ def world(
         status=ExportJob.Status.DONE,
     )  # fmt: skip
     ExportFileChunk.objects.create(job=export_job, seq=0, data=zlib.compress(b"x"))
+    from distribution.models import PrintRunJob
+
+    print_run_job = PrintRunJob.objects.create(
+        requested_by=staff, token="matrix", count=30_000, cutoff_date="2018-01-31"
+    )
     failed = Message.objects.create(
         receipt=card.receipt, occasion="ready", channel="sms", state="failed", error="HTTP 500"
     )
@@ -338,6 +346,7 @@ def world(
         "message": failed,
         "import_job": import_job,
         "export_job": export_job,
+        "print_run_job": print_run_job,
     }
 
 
@@ -372,6 +381,8 @@ def url_for(route: str, world) -> str:
         url = url.replace(placeholder, value)
     if "<int:pk>" in url:
         pk = {
+            # Before "staf/cetak/": the first prefix that matches names the row.
+            "staf/cetak/tugas/": world["print_run_job"].pk,
             "staf/cetak/": rows["distribution/printrun"].pk,
             "staf/kartu/": rows["distribution/card"].pk,
             "staf/kiriman/": world["dispatch"].pk,

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from receipts.models import Kecamatan, Kelurahan, Receipt
+from receipts.models import JobStatus, Kecamatan, Kelurahan, Receipt
 
 
 class BlankBatch(models.Model):
@@ -569,11 +569,7 @@ class ExportJob(models.Model):
     class Kind(models.TextChoices):
         RECEIPTS = "receipts", _("resi per status/kecamatan")
 
-    class Status(models.TextChoices):
-        WAITING = "waiting", _("menunggu")
-        RUNNING = "running", _("berjalan")
-        DONE = "done", _("selesai")
-        FAILED = "failed", _("gagal")
+    Status = JobStatus
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -661,11 +657,7 @@ class PrintRunJob(models.Model):
     form's one-time token) and the requester follows it on the job's page.
     """
 
-    class Status(models.TextChoices):
-        WAITING = "waiting", _("menunggu")
-        RUNNING = "running", _("berjalan")
-        DONE = "done", _("selesai")
-        FAILED = "failed", _("gagal")
+    Status = JobStatus
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

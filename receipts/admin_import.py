@@ -26,7 +26,7 @@ from receipts.import_jobs import (
     import_jobs_fail_stale,
 )
 from receipts.importing import ImportFormatError, check_header
-from receipts.models import ImportJob, ImportJobStatus, Receipt
+from receipts.models import ImportJob, JobStatus, Receipt
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".txt")
@@ -115,7 +115,7 @@ def job_view(request, pk: int):
     """A job's progress while it waits or runs (reloading itself), then its report."""
     _check_permission(request)
     job = _own_job(request, pk)
-    if job.status == ImportJobStatus.RUNNING and import_jobs_fail_stale():
+    if job.status == JobStatus.RUNNING and import_jobs_fail_stale():
         job.refresh_from_db()
     context = {
         **admin.site.each_context(request),
@@ -123,7 +123,7 @@ def job_view(request, pk: int):
         "opts": Receipt._meta,
         "job": job,
         "r": job.counts,
-        "ahead": import_jobs_ahead(job) if job.status == ImportJobStatus.WAITING else 0,
+        "ahead": import_jobs_ahead(job) if job.status == JobStatus.WAITING else 0,
         "refresh_seconds": 0 if job.finished else REFRESH_SECONDS,
     }
     return TemplateResponse(request, "admin/receipts/import_result.html", context)
@@ -134,7 +134,7 @@ def rejects_view(request, pk: int):
     """The rejected rows of a finished job, as CSV."""
     _check_permission(request)
     job = _own_job(request, pk)
-    if job.status != ImportJobStatus.DONE or not job.counts.get("rejected"):
+    if job.status != JobStatus.DONE or not job.counts.get("rejected"):
         raise Http404(_("Tidak ada baris yang ditolak."))
     response = HttpResponse(import_job_rejects(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="resi-ditolak-{job.pk}.csv"'

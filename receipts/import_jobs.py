@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from disdukcapil.spreadsheet import BOM, SafeWriter
 from disdukcapil.tasks import enqueue_on_commit, job_finish_failed
 from receipts.importing import ImportFormatError, import_receipts
-from receipts.models import ImportJob, ImportJobStatus, ImportUploadChunk
+from receipts.models import ImportJob, ImportUploadChunk, JobStatus
 from receipts.tasks import import_job_task
 
 logger = logging.getLogger("receipts.import_jobs")
@@ -177,7 +177,7 @@ class _Heartbeat:
         try:
             while not self.stopped.wait(interval):
                 try:
-                    ImportJob.objects.filter(pk=self.job_id, status=ImportJobStatus.RUNNING).update(
+                    ImportJob.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
                         rows_done=self.rows, heartbeat_at=timezone.now()
                     )
                 except DatabaseError:
@@ -220,8 +220,8 @@ def import_job_run(*, job_id: int) -> str:
     """Import the stored file of a waiting job; record the report or the failure; return the
     job's final status. A job that is not waiting (run already) is left alone."""
     now = timezone.now()
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.WAITING).update(
-        status=ImportJobStatus.RUNNING, started_at=now, heartbeat_at=now
+    claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.WAITING).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
     )
     if not claimed:
         return "skipped"
@@ -242,7 +242,7 @@ def import_job_run(*, job_id: int) -> str:
                 progress=heartbeat.progress,
             )
             ImportJob.objects.filter(pk=job_id).update(
-                status=ImportJobStatus.DONE,
+                status=JobStatus.DONE,
                 rows_done=result.rows,
                 counts=result.as_dict(),
                 rejects=report.finish() if result.rejected else b"",
@@ -252,26 +252,26 @@ def import_job_run(*, job_id: int) -> str:
             ImportUploadChunk.objects.filter(job_id=job_id).delete()
     except ImportFormatError as error:
         _finish_failed(job_id, error.message)
-        return ImportJobStatus.FAILED
+        return JobStatus.FAILED
     except DatabaseError:
         logger.exception("import job %s failed", job_id)
         _finish_failed(job_id, _failed_message())
-        return ImportJobStatus.FAILED
+        return JobStatus.FAILED
     except BaseException:
         logger.exception("import job %s failed", job_id)
         _finish_failed(job_id, _failed_message())
         raise
     finally:
         heartbeat.stop()
-    return ImportJobStatus.DONE
+    return JobStatus.DONE
 
 
 def _finish_failed(job_id: int, message: str) -> None:
     job_finish_failed(
         ImportJob.objects.filter(pk=job_id),
         ImportUploadChunk.objects.filter(job_id=job_id),
-        done=ImportJobStatus.DONE,
-        failed=ImportJobStatus.FAILED,
+        done=JobStatus.DONE,
+        failed=JobStatus.FAILED,
         message=message,
     )
 
@@ -286,14 +286,14 @@ def import_jobs_fail_stale(*, now: datetime.datetime | None = None) -> int:
     with transaction.atomic():
         stale = list(
             ImportJob.objects.select_for_update(skip_locked=True)
-            .filter(status=ImportJobStatus.RUNNING, heartbeat_at__lt=cutoff)
+            .filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff)
             .values_list("pk", flat=True)
         )
         if not stale:
             return 0
         # Conditional on the status still being "running": a job finishing right now wins.
-        count = ImportJob.objects.filter(pk__in=stale, status=ImportJobStatus.RUNNING).update(
-            status=ImportJobStatus.FAILED, error=_stale_message(), finished_at=now
+        count = ImportJob.objects.filter(pk__in=stale, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED, error=_stale_message(), finished_at=now
         )
         ImportUploadChunk.objects.filter(job_id__in=stale).delete()
     return count
@@ -307,5 +307,5 @@ def import_job_rejects(job: ImportJob) -> bytes:
 def import_jobs_ahead(job: ImportJob) -> int:
     """How many jobs not yet finished were uploaded before this waiting one."""
     return ImportJob.objects.filter(
-        status__in=(ImportJobStatus.WAITING, ImportJobStatus.RUNNING), pk__lt=job.pk
+        status__in=(JobStatus.WAITING, JobStatus.RUNNING), pk__lt=job.pk
     ).count()

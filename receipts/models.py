@@ -389,7 +389,10 @@ class PublicDataVersion(models.Model):
         return str(self.value)
 
 
-class ImportJobStatus(models.TextChoices):
+class JobStatus(models.TextChoices):
+    """The states of a background job with a page of its own: the admin import's ImportJob,
+    and distribution's ExportJob and PrintRunJob."""
+
     WAITING = "waiting", _("menunggu")
     RUNNING = "running", _("berjalan")
     DONE = "done", _("selesai")
@@ -420,8 +423,8 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"),
         max_length=8,
-        choices=ImportJobStatus.choices,
-        default=ImportJobStatus.WAITING,
+        choices=JobStatus.choices,
+        default=JobStatus.WAITING,
     )
     # Physical lines of the file minus the header, counted while it was stored: the "total"
     # of the progress page (a quoted cell over several lines makes it a little high).
@@ -461,7 +464,7 @@ class ImportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
 
 class ImportUploadChunk(models.Model):

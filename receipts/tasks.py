@@ -23,7 +23,7 @@ def import_job_alive(job_id: int) -> bool | None:
     from django.db import connection
     from django.utils import timezone
 
-    from receipts.models import ImportJob, ImportJobStatus
+    from receipts.models import ImportJob, JobStatus
 
     if connection.vendor != "postgresql":
         return None
@@ -33,10 +33,10 @@ def import_job_alive(job_id: int) -> bool | None:
     )
     if job is None:
         return False
-    if job["status"] in (ImportJobStatus.DONE, ImportJobStatus.FAILED):
+    if job["status"] in (JobStatus.DONE, JobStatus.FAILED):
         # Ended while its task row still says running: dead, unless it ended just now (the
         # worker is writing the task's result).
         return job["finished_at"] is not None and job["finished_at"] >= fresh
-    if job["status"] == ImportJobStatus.WAITING:
+    if job["status"] == JobStatus.WAITING:
         return None  # claimed by the worker, not yet started: the age rule
     return job["heartbeat_at"] is not None and job["heartbeat_at"] >= fresh

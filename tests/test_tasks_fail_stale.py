@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from disdukcapil.tasks import tasks_fail_stale
 from distribution.models import ExportJob
-from receipts.models import ImportJob, ImportJobStatus
+from receipts.models import ImportJob, JobStatus
 
 
 def ago(**delta) -> datetime.datetime:
@@ -73,10 +73,10 @@ def test_an_import_task_is_judged_by_its_jobs_heartbeat(staff, stale_settings):
         )  # fmt: skip
 
     path = "receipts.tasks.import_job_task"
-    beating = job(status=ImportJobStatus.RUNNING, heartbeat_at=ago(seconds=5))
-    silent = job(status=ImportJobStatus.RUNNING, heartbeat_at=ago(seconds=90))
-    ended = job(status=ImportJobStatus.FAILED, finished_at=ago(minutes=5))
-    just_done = job(status=ImportJobStatus.DONE, finished_at=ago(seconds=1))
+    beating = job(status=JobStatus.RUNNING, heartbeat_at=ago(seconds=5))
+    silent = job(status=JobStatus.RUNNING, heartbeat_at=ago(seconds=90))
+    ended = job(status=JobStatus.FAILED, finished_at=ago(minutes=5))
+    just_done = job(status=JobStatus.DONE, finished_at=ago(seconds=1))
     # A long import with a fresh heartbeat lives, however long it has been running.
     long_alive = running(path, started=ago(hours=3), args=[beating.pk])
     dead = running(path, started=ago(minutes=2), args=[silent.pk])

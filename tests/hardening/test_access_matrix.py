@@ -310,11 +310,11 @@ def world(
     )
     rows["django_tasks_database/dbtaskresult"] = task
 
-    from receipts.models import ImportJob, ImportJobStatus
+    from receipts.models import ImportJob, JobStatus
 
     import_job = ImportJob.objects.create(
         uploaded_by=staff, token="matrix", file_name="resi.csv", size=1,
-        status=ImportJobStatus.DONE, counts={"rejected": 1}, rejects=zlib.compress(b"baris"),
+        status=JobStatus.DONE, counts={"rejected": 1}, rejects=zlib.compress(b"baris"),
     )  # fmt: skip
     from distribution.models import ExportFileChunk, ExportJob
 

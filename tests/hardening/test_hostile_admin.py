@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from receipts.import_jobs import import_job_run
-from receipts.models import ImportJob, ImportJobStatus, Resident, Status
+from receipts.models import ImportJob, JobStatus, Resident, Status
 from tests.hardening.hostile import (
     HOSTILE_SETTINGS,
     INJECTION,
@@ -123,7 +123,7 @@ def test_import_upload_survives_random_bytes(client, staff, sepinggan, content, 
         response = client.post(reverse("receipts_import"), data)
         assert response.status_code in {200, 302, 400}, response.status_code
         # The task worker's part, run here: the bytes that pass the form reach the importer.
-        for job in ImportJob.objects.filter(status=ImportJobStatus.WAITING):
+        for job in ImportJob.objects.filter(status=JobStatus.WAITING):
             assert import_job_run(job_id=job.pk) in {"done", "failed"}
         # Random bytes are never a valid row (header, NIK, kelurahan code): nothing is imported.
         after = snapshot()

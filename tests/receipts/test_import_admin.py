@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from distribution.roles import STAFF_GROUP
 from receipts import admin_import, import_jobs
-from receipts.models import ImportJob, ImportJobStatus, ImportUploadChunk, Receipt
+from receipts.models import ImportJob, ImportUploadChunk, JobStatus, Receipt
 from tests.factories import UserFactory, in_group
 from tests.import_rows import budi, csv_text, mixed_rows, siti
 
@@ -78,7 +78,7 @@ def test_upload_only_stores_the_file_and_queues_the_import(
     # Nothing imported in the request: the file waits in the database for the worker.
     assert Receipt.objects.count() == 0
     assert (job.status, job.uploaded_by, job.file_name) == (
-        ImportJobStatus.WAITING,
+        JobStatus.WAITING,
         staff,
         "resi.csv",
     )
@@ -104,7 +104,7 @@ def test_upload_queues_a_task_on_the_long_queue_of_the_database_backend(
     task = DBTaskResult.objects.get()
     assert task.task_path == "receipts.tasks.import_job_task"
     assert (task.queue_name, task.args_kwargs["args"]) == ("long", [job.pk])
-    assert Receipt.objects.count() == 0 and job.status == ImportJobStatus.WAITING
+    assert Receipt.objects.count() == 0 and job.status == JobStatus.WAITING
 
 
 def test_staff_uploads_sees_summary_and_downloads_rejects(staff_client, places, upload):
@@ -118,7 +118,7 @@ def test_staff_uploads_sees_summary_and_downloads_rejects(staff_client, places, 
     assert "http-equiv" not in content  # finished: no more reloading
     assert Receipt.objects.count() == 1
     job = ImportJob.objects.get()
-    assert job.status == ImportJobStatus.DONE and job.counts["rejected"] == 1
+    assert job.status == JobStatus.DONE and job.counts["rejected"] == 1
     assert not job.chunks.exists()  # the stored file is gone once imported
     link = reverse("receipts_import_rejects", args=[job.pk])
     assert link in content
@@ -148,7 +148,7 @@ def test_a_file_read_back_in_many_pieces_imports_the_same(
     rows = mixed_rows()
     upload(staff_client, csv_text(*rows))
     job = ImportJob.objects.get()
-    assert job.status == ImportJobStatus.DONE, job.error
+    assert job.status == JobStatus.DONE, job.error
     assert (job.counts["rows"], job.counts["inserted"], job.counts["rejected"]) == (12, 8, 4)
     assert Receipt.objects.count() == 8
 
@@ -190,7 +190,7 @@ def test_progress_page_shows_rows_done_of_total_and_reloads_without_javascript(s
     now = timezone.now()
     job = ImportJob.objects.create(
         uploaded_by=staff, token="t", file_name="besar.csv", size=52_000_000,
-        status=ImportJobStatus.RUNNING, rows_total=540_000, rows_done=125_000,
+        status=JobStatus.RUNNING, rows_total=540_000, rows_done=125_000,
         started_at=now, heartbeat_at=now,
     )  # fmt: skip
     response = staff_client.get(job.get_absolute_url())
@@ -215,7 +215,7 @@ def test_a_waiting_job_says_how_many_imports_are_ahead(staff_client, staff):
 def test_a_second_job_runs_after_the_first_not_beside_it(staff, places, monkeypatch):
     # One import at a time: the worker's task of a job that is not waiting does nothing.
     job = ImportJob.objects.create(uploaded_by=staff, token="a", file_name="a.csv", size=1)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING)
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
     assert import_jobs.import_job_run(job_id=job.pk) == "skipped"
 
 
@@ -232,7 +232,7 @@ def test_dry_run_upload_saves_nothing(staff_client, places, upload):
     assert "Uji coba" in content
     assert "Resi baru</th><td>1<" in content
     assert Receipt.objects.count() == 0
-    assert ImportJob.objects.get().status == ImportJobStatus.DONE
+    assert ImportJob.objects.get().status == JobStatus.DONE
 
 
 @pytest.mark.parametrize(
@@ -267,7 +267,7 @@ def test_a_malformed_row_ends_in_a_failed_job_and_nothing_imported(
     text = csv_text(siti(), budi(), sep=";") + tail
     response = upload(staff_client, text)
     job = ImportJob.objects.get()
-    assert job.status == ImportJobStatus.FAILED
+    assert job.status == JobStatus.FAILED
     assert message in job.error
     assert Receipt.objects.count() == 0  # not even the two good rows before it
     assert not ImportUploadChunk.objects.exists()
@@ -284,7 +284,7 @@ def test_an_unexpected_failure_is_a_failed_job_not_running_forever(
     monkeypatch.setattr(import_jobs, "import_receipts", broken)
     upload(staff_client, csv_text(siti()))
     job = ImportJob.objects.get()
-    assert job.status == ImportJobStatus.FAILED and "tidak ada yang disimpan" in job.error
+    assert job.status == JobStatus.FAILED and "tidak ada yang disimpan" in job.error
 
 
 @pytest.mark.postgres
@@ -292,18 +292,18 @@ def test_a_running_job_whose_heartbeat_stopped_is_shown_failed(staff_client, sta
     long_ago = timezone.now() - datetime.timedelta(minutes=5)
     job = ImportJob.objects.create(
         uploaded_by=staff, token="t", file_name="besar.csv", size=1,
-        status=ImportJobStatus.RUNNING, started_at=long_ago, heartbeat_at=long_ago,
+        status=JobStatus.RUNNING, started_at=long_ago, heartbeat_at=long_ago,
     )  # fmt: skip
     alive = ImportJob.objects.create(
         uploaded_by=staff, token="u", file_name="b.csv", size=1,
-        status=ImportJobStatus.RUNNING, started_at=long_ago, heartbeat_at=timezone.now(),
+        status=JobStatus.RUNNING, started_at=long_ago, heartbeat_at=timezone.now(),
     )  # fmt: skip
     page = staff_client.get(job.get_absolute_url()).content.decode()
     job.refresh_from_db()
     alive.refresh_from_db()
-    assert job.status == ImportJobStatus.FAILED and "Impor terhenti" in job.error
+    assert job.status == JobStatus.FAILED and "Impor terhenti" in job.error
     assert "Impor terhenti" in page and "http-equiv" not in page
-    assert alive.status == ImportJobStatus.RUNNING
+    assert alive.status == JobStatus.RUNNING
 
 
 def test_too_big_upload_is_refused(staff_client, places, monkeypatch):

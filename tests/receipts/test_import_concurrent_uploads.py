@@ -18,7 +18,7 @@ from django.test import Client
 
 from distribution.roles import STAFF_GROUP
 from receipts.importing import orchestration
-from receipts.models import ImportJob, ImportJobStatus, ImportUploadChunk, Receipt
+from receipts.models import ImportJob, ImportUploadChunk, JobStatus, Receipt
 from tests.factories import UserFactory, in_group
 from tests.import_rows import budi, counts, csv_text, siti
 
@@ -103,7 +103,7 @@ def test_two_uploads_of_overlapping_files_at_once_import_one_after_the_other(pla
     assert [a.status_code for a in answers] == [302, 302]  # both answered, no 500
     jobs = list(ImportJob.objects.order_by("pk"))
     assert {a["Location"] for a in answers} == {job.get_absolute_url() for job in jobs}
-    assert [job.status for job in jobs] == [ImportJobStatus.DONE] * 2, [j.error for j in jobs]
+    assert [job.status for job in jobs] == [JobStatus.DONE] * 2, [j.error for j in jobs]
     assert (probe.entered, probe.most) == (2, 1)  # both ran, never two at once
     # One of them inserted both receipts, the other found them unchanged: once each.
     inserted = sorted(job.counts["inserted"] for job in jobs)
@@ -145,8 +145,8 @@ def test_an_upload_meeting_a_failing_one_is_not_harmed(places, monkeypatch):
 
     assert [a.status_code for a in answers] == [302, 302]
     by_user = {job.uploaded_by.username: job for job in ImportJob.objects.all()}
-    assert by_user["staf.1"].status == ImportJobStatus.FAILED
+    assert by_user["staf.1"].status == JobStatus.FAILED
     assert "tidak ada yang disimpan" in by_user["staf.1"].error
-    assert by_user["staf.2"].status == ImportJobStatus.DONE
+    assert by_user["staf.2"].status == JobStatus.DONE
     assert list(Receipt.objects.values_list("resident__full_name", flat=True)) == ["Budi Santoso"]
     assert not ImportUploadChunk.objects.exists()

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from demo.identities import make_nik
 from receipts.import_jobs import import_job_create, import_jobs_fail_stale
-from receipts.models import ImportJob, ImportJobStatus, ImportUploadChunk, Receipt, Resident
+from receipts.models import ImportJob, ImportUploadChunk, JobStatus, Receipt, Resident
 from tests.import_rows import budi, csv_text, siti
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -61,11 +61,11 @@ def test_a_real_worker_imports_the_upload_and_the_report_stays(settings, staff_c
     response = staff_client.post("/admin/receipts/import/", {"file": upload})
     assert response.status_code == 302
     job = ImportJob.objects.get()
-    assert job.status == ImportJobStatus.WAITING and Receipt.objects.count() == 0
+    assert job.status == JobStatus.WAITING and Receipt.objects.count() == 0
     worker = _worker("--batch")
     assert worker.wait(timeout=60) == 0
     job.refresh_from_db()
-    assert job.status == ImportJobStatus.DONE, job.error
+    assert job.status == JobStatus.DONE, job.error
     assert (job.counts["inserted"], job.counts["rejected"]) == (1, 1)
     assert Receipt.objects.count() == 1
     page = staff_client.get(response["Location"]).content.decode()
@@ -118,7 +118,7 @@ def test_a_worker_killed_mid_import_writes_nothing_and_the_job_ends_failed(
             # is open: every row read, and the import is waiting on the lock.
             _wait_for(lambda: ImportJob.objects.get(pk=job.pk).rows_done == rows)
             job.refresh_from_db()
-            assert job.status == ImportJobStatus.RUNNING
+            assert job.status == JobStatus.RUNNING
             assert _advisory_lock_holders() == 1
         finally:
             worker.send_signal(signal.SIGKILL)
@@ -131,11 +131,11 @@ def test_a_worker_killed_mid_import_writes_nothing_and_the_job_ends_failed(
     assert Receipt.objects.count() == 0
     assert Resident.objects.count() == 0
     job.refresh_from_db()
-    assert job.status == ImportJobStatus.RUNNING  # until the heartbeat is seen to be stale
+    assert job.status == JobStatus.RUNNING  # until the heartbeat is seen to be stale
     later = timezone.now() + datetime.timedelta(seconds=settings.IMPORT_STALE_SECONDS + 1)
     assert import_jobs_fail_stale(now=later) == 1
     job.refresh_from_db()
-    assert job.status == ImportJobStatus.FAILED
+    assert job.status == JobStatus.FAILED
     assert "Tidak ada yang disimpan" in job.error
     assert not ImportUploadChunk.objects.filter(job=job).exists()
     staff_client.force_login(staff)

@@ -311,3 +311,41 @@ def test_receipt_admin_list_fits_1280_px(page, counter_day):
     last_header = page.locator("#result_list thead th").last.bounding_box()
     filters = page.locator("#changelist-filter").bounding_box()
     assert last_header["x"] + last_header["width"] <= filters["x"]
+
+
+def test_staff_print_run_preview_fits_a_phone(page, counter_day):
+    """The print run's preview at 360 px: its long labels wrap, the page never scrolls sideways
+    (the label column was max-content wide: "Resi menunggu sampai batas tanggal" made the page
+    490 px wide)."""
+    import datetime
+
+    from django.contrib.auth.models import Group
+
+    from distribution.roles import STAFF_GROUP
+    from receipts.models import Kelurahan
+    from tests.factories import BlankBatchFactory, UserFactory, waiting_receipts
+
+    staff = UserFactory(username="staf", is_staff=True)
+    staff.groups.add(Group.objects.get(name=STAFF_GROUP))
+    BlankBatchFactory(quantity=500)
+    waiting_receipts(
+        kelurahan=Kelurahan.objects.get(name="Sepinggan"),
+        count=30,
+        first_recorded_at=datetime.datetime(2017, 8, 7, 9, 0, tzinfo=datetime.UTC),
+    )
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(page.base + "/admin/login/?next=/staf/cetak/baru/")
+    page.locator("#id_username").fill("staf")
+    page.locator("#id_password").fill("sandi-uji-123")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"^https?://[^/]+/staf/cetak/baru/"))
+    page.locator("input[name=count]").fill("12")
+    page.locator("input[name=count]").press("Enter")
+    page.wait_for_url(re.compile(r"/staf/cetak/pratinjau/"))
+    assert page.get_by_role("button", name=re.compile("Buat proses cetak")).is_visible()
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "staff-run-preview-360.png"), full_page=True)
+    assert overflow <= 0, f"{overflow}px wider than the window"

@@ -123,15 +123,27 @@ def receipt_export(*, status: str = "", kecamatan: str = "") -> ReceiptExport:
     if status and status not in Status.values:
         raise ExportFilterError(
             _("Status tidak dikenal: %(status)s. Pilihan: %(choices)s.")
-            % {"status": status, "choices": ", ".join(Status.values)}
+            % {"status": _shown(status), "choices": ", ".join(Status.values)}
         )
     place = None
     if slug:
         # Only a slug-shaped value reaches the database (PostgreSQL refuses NUL with a 500).
         place = Kecamatan.objects.filter(slug=slug).first() if _SLUG_RE.match(slug) else None
         if place is None:
-            raise ExportFilterError(_("Kecamatan tidak dikenal: %(slug)s.") % {"slug": slug})
+            raise ExportFilterError(
+                _("Kecamatan tidak dikenal: %(slug)s.") % {"slug": _shown(slug)}
+            )
     return ReceiptExport(status=status, kecamatan=place)
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """``value`` as the refusal may echo it: control characters written out (a NUL showed as a
+    replacement character, a U+202E turned the message around), at most ``limit`` of them."""
+    text = "".join(
+        ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}"
+        for ch in value[:limit]
+    )
+    return text + ("…" if len(value) > limit else "")
 
 
 def bad_filter(error: ExportFilterError):

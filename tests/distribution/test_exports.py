@@ -134,7 +134,15 @@ def test_receipts_export_is_constant_in_queries(
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [({"status": "hilang"}, "Status tidak dikenal"), ({"kecamatan": "mars"}, "Kecamatan")],
+    [
+        ({"status": "hilang"}, "Status tidak dikenal: hilang."),
+        ({"kecamatan": "mars"}, "Kecamatan tidak dikenal: mars."),
+        # Control characters are written out, never echoed raw.
+        ({"kecamatan": "\x00"}, "Kecamatan tidak dikenal: \\x00."),
+        ({"status": "ready\u202e"}, "Status tidak dikenal: ready\\u202e."),
+        ({"kecamatan": "x" * 500}, "Kecamatan tidak dikenal: " + "x" * 60 + "…."),
+    ],
+    ids=["status", "kecamatan", "nul", "bidi", "long"],
 )
 def test_unknown_filter_is_a_400_with_a_message(staff_client, db, query, message):
     response = staff_client.get(reverse("ekspor:receipts"), query)
